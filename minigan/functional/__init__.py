@@ -1,0 +1,6 @@
+"""Differentiable functions, one module per family (``import minigan.functional as F``)."""
+from .math import (add, sub, mul, div, neg, pow, exp, log, sqrt, copy, astype, matmul,
+                   swapaxes, sum, mean, max, reshape, transpose, broadcast_to, sum_to,
+                   flatten, getitem, concat, clip, where, maximum, minimum)
+from .activation import relu, leaky_relu, sigmoid, tanh, softplus, log_sigmoid
+from .loss import binary_cross_entropy_with_logits, binary_cross_entropy, mse_loss

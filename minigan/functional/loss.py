@@ -1,0 +1,78 @@
+"""Losses: binary cross-entropy (from logits and from probabilities), mean squared error.
+
+The GAN losses of Goodfellow et al. (2014) are binary cross-entropies; taking
+them from logits is the stable way: with t the target and x the logit,
+    BCE(x, t) = -t log sigmoid(x) - (1 - t) log(1 - sigmoid(x)) = softplus(x) - t x,
+which is finite and has a finite gradient sigmoid(x) - t even at x = +-1000.
+"""
+import math
+
+from .. import backend
+from ..autograd import Function, Tensor, as_tensor
+from .activation import softplus
+from .math import clip, log, mean, sum
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return mean(loss)
+    if reduction == "sum":
+        return sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _target(target, like):
+    target = as_tensor(target, like=like)
+    if target.shape != like.shape:
+        raise ValueError(f"target shape {target.shape} does not match input shape {like.shape}")
+    return target
+
+
+def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
+    """softplus(x) - t x, elementwise, then reduced.  logits, target: same shape."""
+    target = _target(target, logits)
+    return _reduce(softplus(logits) - target * logits, reduction)
+
+
+_LOG_FLOOR = -100.0     # PyTorch clamps each log at -100, so p = 0 or 1 gives a finite loss
+
+
+def _clamped_log(p):
+    """log(p) clamped at -100, on raw arrays (log of max(p, e^-100) is the same)."""
+    xp = backend.get_array_module(p)
+    return xp.log(xp.maximum(p, math.exp(_LOG_FLOOR)))
+
+
+class BinaryCrossEntropy(Function):
+    """-(t log p + (1 - t) log(1 - p)) elementwise, with PyTorch's clamps.
+
+    dL/dp = (p - t) / (p (1 - p)), its denominator clamped at 1e-12 as in PyTorch, so
+    the gradient stays finite at p = 0 or 1; dL/dt = log(1 - p) - log p (unclamped).
+    """
+
+    def forward(self, p, t):
+        return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
+
+    def backward(self, gy):
+        p, t = self.inputs
+        gp = gt = None
+        if self.needs_input_grad[0]:
+            gp = gy * (p - t) / clip(p * (1.0 - p), 1e-12, None)
+        if self.needs_input_grad[1]:
+            gt = gy * (log(1.0 - p) - log(p))
+        return gp, gt
+
+
+def binary_cross_entropy(probs, target, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)), elementwise, then reduced.  probs, target: same shape."""
+    target = _target(target, probs)
+    return _reduce(BinaryCrossEntropy()(probs, target), reduction)
+
+
+def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
+    """(input - target)^2, elementwise, then reduced."""
+    target = _target(target, input)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
