@@ -269,7 +269,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
 
 
 def _accumulate(a, b):
-    with _grad_mode(a.creator is not None or b.creator is not None):
+    with _grad_mode(a.requires_grad or b.requires_grad):
         return a + b
 
 
@@ -395,7 +395,7 @@ def _unalias(grads, grad_outputs, keys):
             continue
         xp = backend.get_array_module(g.data)
         if any(xp.may_share_memory(g.data, t) for t in taken):
-            with _grad_mode(g.creator is not None):
+            with _grad_mode(g.requires_grad):
                 from .functional.math import copy
                 g = grads[key] = copy(g)
         taken.append(g.data)

@@ -19,7 +19,7 @@ too.  Everything runs in float64, where central differences with eps = 1e-6
 are accurate to about 1e-10.
 """
 from . import backend
-from .autograd import Tensor, enable_grad, grad, no_grad
+from .autograd import Tensor, enable_grad, grad
 
 
 class GradcheckError(AssertionError):
@@ -61,9 +61,12 @@ def _analytic(fn, xs, us):
 
 
 def _score(fn, xs, us):
-    """s(x) = sum_j <u_j, f_j(x)>, evaluated without a graph."""
-    with no_grad():
-        return sum(_dot(y.data, u) for y, u in zip(_outputs(fn, xs), us))
+    """s(x) = sum_j <u_j, f_j(x)>.
+
+    Evaluated with grad mode on: fn may itself call ``mg.grad`` (a gradient
+    penalty does), which needs the graph of its inner computation.
+    """
+    return sum(_dot(y.data, u) for y, u in zip(_outputs(fn, xs), us))
 
 
 def _random_like(rng, a):
@@ -121,8 +124,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, mode="elementwise", se
     """
     rng = backend.default_rng(seed)
     xs = _as_inputs(inputs)
-    with no_grad():
-        us = [_random_like(rng, y.data) for y in _outputs(fn, xs)]
+    us = [_random_like(rng, y.data) for y in _outputs(fn, xs)]
     _check(fn, xs, us, eps, atol, rtol, mode, rng, "gradcheck")
     return True
 
@@ -136,8 +138,7 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, mode="elementwise"
     """
     rng = backend.default_rng(seed)
     xs = _as_inputs(inputs)
-    with no_grad():
-        us = [_random_like(rng, y.data) for y in _outputs(fn, xs)]
+    us = [_random_like(rng, y.data) for y in _outputs(fn, xs)]
     k = len(xs)
 
     def first_gradient(*args):
@@ -151,7 +152,6 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, mode="elementwise"
         return tuple(g if g is not None else x * 0.0 for g, x in zip(gs, args_x))
 
     all_inputs = xs + [Tensor(u, requires_grad=True) for u in us]
-    with no_grad():
-        vs = [_random_like(rng, g.data) for g in first_gradient(*all_inputs)]
+    vs = [_random_like(rng, g.data) for g in first_gradient(*all_inputs)]
     _check(first_gradient, all_inputs, vs, eps, atol, rtol, mode, rng, "gradgradcheck")
     return True

@@ -18,6 +18,7 @@ from strict_device import strict           # noqa: E402
 mg.backend.register("strict", strict)
 
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                     HealthCheck.function_scoped_fixture,
                                                      HealthCheck.data_too_large])
 settings.register_profile("dev", max_examples=15, **_common)
 settings.register_profile("ci", max_examples=25, derandomize=True, **_common)

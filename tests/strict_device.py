@@ -77,6 +77,10 @@ class DeviceArray:
 
     # attributes and methods of the wrapped array, with results wrapped
     def __getattr__(self, name):
+        if name.startswith("__"):
+            # never forward __array_interface__ and friends: that would be an
+            # implicit conversion to NumPy by the back door
+            raise AttributeError(name)
         attr = getattr(self._a, name)
         return _device_function(attr) if callable(attr) else _wrap(attr)
 

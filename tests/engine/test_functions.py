@@ -1,0 +1,74 @@
+"""Every differentiable function: first and second derivatives against central
+differences in float64, and the invariants every Function must keep.
+
+The strategies live in cases.py; each test runs on NumPy and on the strict
+device stand-in.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import minigan as mg
+from cases import CASES
+
+pytestmark = pytest.mark.both_backends
+
+NAMES = sorted(CASES)
+
+
+def to_device(arrays, dtype="float64"):
+    return [mg.backend.asarray(a.astype(dtype)) for a in arrays]
+
+
+def host(a):
+    return mg.backend.to_numpy(a)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_first_derivative(backend_name, name, data):
+    fn, arrays = data.draw(CASES[name])
+    assert mg.gradcheck(fn, to_device(arrays))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_second_derivative(backend_name, name, data):
+    fn, arrays = data.draw(CASES[name])
+    assert mg.gradgradcheck(fn, to_device(arrays))
+
+
+def _forward_backward(fn, arrays, dtype):
+    """Run fn and its backward with a random upstream gradient; return (y, gy, grads)."""
+    xs = [mg.tensor(a, requires_grad=True) for a in to_device(arrays, dtype)]
+    y = fn(*xs)
+    rng = np.random.default_rng(1)
+    gy = mg.backend.asarray(rng.standard_normal(y.shape).astype(dtype))
+    grads = mg.grad(y, xs, grad_outputs=mg.Tensor(gy), allow_unused=True)
+    return xs, y, gy, grads
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_dtype_is_kept(backend_name, name, dtype, data):
+    """float32 in gives float32 out, forward and backward (no float64 promotion)."""
+    fn, arrays = data.draw(CASES[name])
+    _, y, _, grads = _forward_backward(fn, arrays, dtype)
+    assert y.dtype == dtype
+    assert all(g.dtype == dtype for g in grads if g is not None)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_inputs_not_mutated_and_no_aliasing(backend_name, name, data):
+    fn, arrays = data.draw(CASES[name])
+    xs, _, gy, grads = _forward_backward(fn, arrays, "float64")
+    for x, original in zip(xs, arrays):
+        np.testing.assert_array_equal(host(x.data), original)
+    xp = mg.backend.xp
+    live = [g.data for g in grads if g is not None]
+    for i, g in enumerate(live):
+        assert not xp.shares_memory(g, gy), "a gradient aliases the upstream gradient"
+        for other in live[i + 1:]:
+            assert not xp.shares_memory(g, other), "two gradients share memory"
