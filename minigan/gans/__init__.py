@@ -1,0 +1,113 @@
+"""The GANs: one file per model family, and the published recipes that build them.
+
+    gan      Goodfellow et al. 2014            mlp.py
+    dcgan    Radford et al. 2015               dcgan.py
+    wgan     Arjovsky et al. 2017              wgan.py
+    wgan-gp  Gulrajani et al. 2017             wgan.py
+    cgan     Mirza and Osindero 2014           cgan.py
+
+``build(config, data)`` makes the networks and optimisers for a data set; the
+defaults below are each paper's recipe, with the differences between toy and
+image data that the reference code makes.
+"""
+from .. import nn, optim
+from .base import GAN
+from .cgan import (CGAN, ConditionalConvDiscriminator, ConditionalConvGenerator,
+                   ConditionalMLPDiscriminator, ConditionalMLPGenerator, one_hot)
+from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
+from .mlp import MLPDiscriminator, MLPGenerator, VanillaGAN
+from .wgan import WGAN, WGANGP
+from . import objectives
+
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan")
+
+# Each paper's optimiser and schedule.  "toy" overrides apply to the 1D/2D sets.
+RECIPES = {
+    # Goodfellow et al. used SGD with momentum and maxout nets; Adam(2e-4, 0.5) is the
+    # setting that later work (and PyTorch's examples) found reliable for the same game.
+    "gan": dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1),
+    "dcgan": dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1),
+    "wgan": dict(optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, clip=0.01),
+    # The WGAN-GP authors' toy script (gan_toy.py): lam 0.1, Adam betas (0.5, 0.9),
+    # three 512-unit ReLU layers in both nets; their image recipe: lam 10, betas (0, 0.9).
+    "wgan-gp": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9), n_critic=5,
+                    gp_lambda=10.0,
+                    toy=dict(gp_lambda=0.1, betas=(0.5, 0.9), hidden=(512, 512, 512),
+                             activation="relu")),
+    "cgan": dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1),
+}
+
+# Sizes that depend on the data, not on the paper.
+DATA_DEFAULTS = {
+    "toy1d": dict(latent_dim=2, batch_size=256, hidden=(128, 128, 128), iterations=3000),
+    "toy2d": dict(latent_dim=2, batch_size=256, hidden=(128, 128, 128), iterations=3000),
+    "image": dict(latent_dim=100, batch_size=64, hidden=(256, 512, 1024), iterations=3000),
+}
+
+# Which networks a model uses on images by default ("conv" or "mlp").
+DEFAULT_ARCH = {"gan": "mlp", "dcgan": "conv", "wgan": "conv", "wgan-gp": "conv", "cgan": "mlp"}
+
+
+def defaults(model, kind):
+    """The full default configuration for ``model`` on data of ``kind``."""
+    recipe = dict(RECIPES[model])
+    toy = recipe.pop("toy", {})
+    config = dict(g_loss="non-saturating", clip=0.01, gp_lambda=10.0, betas=(0.5, 0.999),
+                  activation="leaky_relu", arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
+    config.update(DATA_DEFAULTS[kind])
+    config.update(recipe)
+    if kind != "image":
+        config.update(toy)
+    return config
+
+
+def _optimizer(params, config, lr):
+    if config["optimizer"] == "rmsprop":
+        return optim.RMSProp(params, lr=lr)
+    return optim.Adam(params, lr=lr, betas=tuple(config["betas"]))
+
+
+def build(config, data_shape, kind, num_classes=None, seed=0):
+    """Networks, optimisers and the training algorithm for one run.
+
+    config: a dict with the keys of ``defaults``; data_shape: one sample's shape,
+    e.g. (2,) or (1, 28, 28); kind: 'toy1d' | 'toy2d' | 'image'.
+    """
+    model, image = config["model"], kind == "image"
+    conv = image and config["arch"] == "conv"
+    z, hidden = config["latent_dim"], tuple(config["hidden"])
+    batch_norm = model == "dcgan" and not conv
+    act = nn.ReLU if config["activation"] == "relu" else (lambda: nn.LeakyReLU(0.2))
+    if model == "cgan":
+        if conv:
+            G = ConditionalConvGenerator(z, num_classes, data_shape[0])
+            D = ConditionalConvDiscriminator(num_classes, data_shape[0])
+        else:
+            G = ConditionalMLPGenerator(z, num_classes, data_shape, hidden, image)
+            D = ConditionalMLPDiscriminator(num_classes, data_shape, hidden[::-1])
+    elif conv:
+        G = DCGANGenerator(z, data_shape[0])
+        D = DCGANDiscriminator(data_shape[0], batch_norm=model != "wgan-gp")
+    else:
+        G = MLPGenerator(z, data_shape, hidden, image, batch_norm)
+        D = MLPDiscriminator(data_shape, hidden[::-1], batch_norm, act)
+    if conv or model == "dcgan":
+        dcgan_init(G), dcgan_init(D)
+    opt_g = _optimizer(G.parameters(), config, config["lr_g"])
+    opt_d = _optimizer(D.parameters(), config, config["lr_d"])
+    common = dict(latent_dim=z, n_critic=config["n_critic"], seed=seed)
+    if model == "wgan":
+        return WGAN(G, D, opt_g, opt_d, clip=config["clip"], **common)
+    if model == "wgan-gp":
+        return WGANGP(G, D, opt_g, opt_d, gp_lambda=config["gp_lambda"], **common)
+    if model == "cgan":
+        return CGAN(G, D, opt_g, opt_d, num_classes=num_classes, g_loss=config["g_loss"],
+                    **common)
+    return VanillaGAN(G, D, opt_g, opt_d, g_loss=config["g_loss"], **common)
+
+
+__all__ = ["GAN", "VanillaGAN", "WGAN", "WGANGP", "CGAN", "MODELS", "RECIPES", "build",
+           "defaults", "objectives", "one_hot", "MLPGenerator", "MLPDiscriminator",
+           "DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "ConditionalMLPGenerator",
+           "ConditionalMLPDiscriminator", "ConditionalConvGenerator",
+           "ConditionalConvDiscriminator"]

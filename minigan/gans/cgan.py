@@ -1,0 +1,112 @@
+"""Conditional GAN (Mirza and Osindero 2014).
+
+Both players see the condition y: the generator models p(x | y) from (z, y) and the
+discriminator judges pairs (x, y).  Here y is a one-hot label, concatenated to z,
+and to D's input (as extra feature columns for vectors, as constant channels for
+images).  The game is the GAN's, with every expectation conditioned on y; in the
+discriminator step the real and the fake batch carry the same labels.
+"""
+from .. import autograd, backend, nn
+from .. import functional as F
+from .base import GAN
+from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .mlp import mlp
+from .objectives import GENERATOR_LOSSES, discriminator_loss
+
+
+def one_hot(labels, num_classes, dtype="float32"):
+    """labels: (N,) integer array -> (N, num_classes) raw array of the same backend."""
+    xp = backend.get_array_module(labels)
+    return (labels[:, None] == xp.arange(num_classes)[None, :]).astype(dtype)
+
+
+class ConditionalMLPGenerator(nn.Module):
+    """(z (N, latent_dim), y (N, classes)) -> x (N, *data_shape)."""
+
+    def __init__(self, latent_dim, num_classes, data_shape, hidden=(128, 128, 128), image=False):
+        super().__init__()
+        out = 1
+        for n in data_shape:
+            out *= n
+        act = (lambda: nn.LeakyReLU(0.2)) if image else nn.ReLU
+        self.net = mlp((latent_dim + num_classes, *hidden, out), act,
+                       nn.Tanh if image else None)
+        self.data_shape = tuple(data_shape)
+
+    def forward(self, z, y):
+        x = self.net(F.concat([z, y], axis=1))
+        return x.reshape((x.shape[0],) + self.data_shape)
+
+
+class ConditionalMLPDiscriminator(nn.Module):
+    """(x (N, *data_shape), y (N, classes)) -> logit (N, 1)."""
+
+    def __init__(self, num_classes, data_shape, hidden=(128, 128, 128)):
+        super().__init__()
+        n_in = 1
+        for n in data_shape:
+            n_in *= n
+        self.net = mlp((n_in + num_classes, *hidden, 1), lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x, y):
+        return self.net(F.concat([x.reshape((x.shape[0], -1)), y], axis=1))
+
+
+class ConditionalConvGenerator(nn.Module):
+    """The DCGAN generator fed with [z, y]: (N, latent_dim + classes) -> (N, 1, 28, 28)."""
+
+    def __init__(self, latent_dim, num_classes, channels=1):
+        super().__init__()
+        self.net = DCGANGenerator(latent_dim + num_classes, channels)
+
+    def forward(self, z, y):
+        return self.net(F.concat([z, y], axis=1))
+
+
+class ConditionalConvDiscriminator(nn.Module):
+    """The DCGAN discriminator on [x, y broadcast to (N, classes, 28, 28)] as channels."""
+
+    def __init__(self, num_classes, channels=1):
+        super().__init__()
+        self.net = DCGANDiscriminator(channels + num_classes)
+
+    def forward(self, x, y):
+        n, _, h, w = x.shape
+        maps = F.broadcast_to(y.reshape((n, y.shape[1], 1, 1)), (n, y.shape[1], h, w))
+        return self.net(F.concat([x, maps], axis=1))
+
+
+class CGAN(GAN):
+    """Mirza and Osindero 2014: Algorithm 1 of the GAN paper with labels on both sides."""
+
+    def __init__(self, *args, num_classes, g_loss="non-saturating", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.num_classes = num_classes
+        self.g_loss = GENERATOR_LOSSES[g_loss]
+
+    def labels(self, n):
+        """n labels drawn uniformly, as one-hot rows (N, classes)."""
+        return autograd.Tensor(one_hot(self.rng.integers(0, self.num_classes, n),
+                                       self.num_classes))
+
+    def train_step(self, next_batch):
+        for _ in range(self.n_critic):
+            x, y = next_batch()
+            x, y = autograd.Tensor(x), autograd.Tensor(one_hot(y, self.num_classes))
+            with autograd.no_grad():        # fakes for the same labels as the real batch
+                fake = self.G(self.noise(len(x)), y)
+            loss_d = self.update(self.opt_d, discriminator_loss(self.D(x, y), self.D(fake, y)))
+        y = self.labels(len(x))
+        loss_g = self.update(self.opt_g, self.g_loss(self.D(self.G(self.noise(len(x)), y), y)))
+        return {"loss_d": loss_d, "loss_g": loss_g}
+
+    def generate(self, n, labels=None, training=False):
+        """n samples for the given integer labels (N,), or uniformly drawn ones."""
+        y = self.labels(n) if labels is None else \
+            autograd.Tensor(one_hot(labels, self.num_classes))
+        was_training = self.G.training
+        self.G.train(training)
+        with autograd.no_grad():
+            x = self.G(self.noise(n), y).data
+        self.G.train(was_training)
+        return x

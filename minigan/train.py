@@ -1,0 +1,305 @@
+"""``python -m minigan.train``: train a GAN from the command line.
+
+    python -m minigan.train --model dcgan                      # MNIST digits, DCGAN recipe
+    python -m minigan.train --model wgan-gp --dataset ring     # 8 Gaussians on a ring
+    python -m minigan.train --resume runs/dcgan-mnist          # continue a run exactly
+
+A run directory holds config.json, metrics.jsonl (losses and scores), sample
+pictures, losses.png and checkpoint.npz (both nets, both optimisers, the random
+states and the step).  Checkpoints are written atomically, on Ctrl-C too, so an
+interrupted run loses nothing; ``--resume`` continues bit-identically.
+``--iterations`` is the length of the whole run, so resuming a run of N steps
+with ``--iterations 2N`` trains N more.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy
+
+from . import backend, gans
+from .data import DATASETS, KINDS, BatchIterator, DataError, load_dataset
+from .serialization import CheckpointError, load, save
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+# ----------------------------------------------------------------- arguments
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):          # one line instead of argparse's usage block
+        raise UsageError(f"{message} (see --help)")
+
+
+def make_parser():
+    p = _Parser(prog="python -m minigan.train", description=__doc__.split("\n\n")[0],
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog=_recipes_help())
+    p.add_argument("--model", choices=gans.MODELS, default="dcgan")
+    p.add_argument("--dataset", choices=DATASETS, default="mnist")
+    p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    p.add_argument("--arch", choices=("mlp", "conv"), help="networks for images "
+                   "(default: conv for dcgan/wgan/wgan-gp, mlp for gan/cgan; toy data: mlp)")
+    p.add_argument("--iterations", type=_positive_int, help="generator updates in the whole run")
+    p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate")
+    p.add_argument("--lr-d", type=_positive_float, help="discriminator/critic learning rate")
+    p.add_argument("--latent-dim", type=_positive_int)
+    p.add_argument("--n-critic", type=_positive_int, help="D updates per G update")
+    p.add_argument("--clip", type=_positive_float, help="WGAN weight clipping bound c")
+    p.add_argument("--gp-lambda", type=_positive_float, help="WGAN-GP penalty weight")
+    p.add_argument("--g-loss", choices=("non-saturating", "minimax"))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="run directory (default runs/<model>-<dataset>)")
+    p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
+    p.add_argument("--sample-every", type=_positive_int, help="steps between sample pictures")
+    p.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints")
+    p.add_argument("--log-every", type=_positive_int, default=10, help="steps between log lines")
+    p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _recipes_help():
+    lines = ["defaults (each paper's recipe; toy = gaussian, ring, grid):"]
+    for model in gans.MODELS:
+        img, toy = gans.defaults(model, "image"), gans.defaults(model, "toy2d")
+        opt = f"{img['optimizer']} lr {img['lr_d']:g}"
+        if img["optimizer"] == "adam":
+            opt += f" betas {tuple(img['betas'])}"
+        extra = f", clip {img['clip']}" if model == "wgan" else ""
+        if model == "wgan-gp":
+            extra = (f", lambda {img['gp_lambda']:g} (toy: {toy['gp_lambda']:g}, betas "
+                     f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")
+        lines.append(f"  {model:8s} {opt}, n_critic {img['n_critic']}{extra}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------- configuration
+
+_KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
+          "clip", "gp_lambda", "g_loss")
+
+
+def resolve_config(args):
+    """Defaults of the model's recipe, overridden by the flags the user gave."""
+    kind = KINDS[args.dataset]
+    config = gans.defaults(args.model, kind)
+    for key in _KNOBS:
+        if getattr(args, key) is not None:
+            config[key] = getattr(args, key)
+    config.update(model=args.model, dataset=args.dataset, seed=args.seed, kind=kind,
+                  data_dir=args.data_dir)
+    check_pair(config)
+    iters = config["iterations"]
+    config["sample_every"] = args.sample_every or max(1, iters // 10)
+    config["checkpoint_every"] = args.checkpoint_every or max(1, iters // 10)
+    config["log_every"] = args.log_every
+    return config
+
+
+def check_pair(config):
+    if config["model"] == "cgan" and config["dataset"] == "gaussian":
+        raise UsageError("cgan needs labelled data with several classes: "
+                         "use --dataset ring, grid, mnist or fashion-mnist")
+    if config["arch"] == "conv" and config["kind"] != "image":
+        raise UsageError(f"--arch conv needs images; {config['dataset']} is a toy set "
+                         "(use --arch mlp or --dataset mnist)")
+
+
+def prepare_out_dir(path):
+    """Create the run directory and prove it is writable, or say what is wrong."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, ".write-test")
+        with open(probe, "w") as f:
+            f.write("ok")
+        os.remove(probe)
+    except OSError as e:
+        raise UsageError(f"cannot write to --out {path!r}: {e.strerror or e}") from e
+
+
+# ---------------------------------------------------------------- the run
+
+class Run:
+    """Everything one training run holds: data, model, batches, step, files."""
+
+    def __init__(self, config, out_dir, quiet=False):
+        self.config, self.out = config, out_dir
+        self.data = load_dataset(config["dataset"], data_dir=config.get("data_dir"),
+                                 quiet=quiet)
+        backend.manual_seed(config["seed"])           # weight initialisation
+        self.gan = gans.build(config, self.data.x.shape[1:], self.data.kind,
+                              self.data.num_classes, seed=config["seed"] + 1)
+        self.batches = BatchIterator(self.data.x, self.data.y,
+                                     batch_size=min(config["batch_size"], len(self.data)),
+                                     seed=config["seed"])
+        self.step = 0
+
+    def next_batch(self):
+        """The next real batch, moved to the active backend: (x, labels or None)."""
+        x, y = self.batches.next()
+        return backend.asarray(x), (None if y is None else backend.asarray(y))
+
+    # -- checkpoints
+    def state_dict(self):
+        return {"model": self.gan.state_dict(), "batches": self.batches.state_dict(),
+                "step": self.step, "model_name": self.config["model"],
+                "dataset": self.config["dataset"]}
+
+    def save_checkpoint(self):
+        save(self.state_dict(), os.path.join(self.out, "checkpoint.npz"))
+
+    def load_checkpoint(self, path):
+        state = load(path)
+        if state.get("model_name") != self.config["model"]:
+            raise UsageError(f"{path} is a checkpoint of {state.get('model_name')!r}, "
+                             f"not {self.config['model']!r}")
+        try:
+            self.gan.load_state_dict(state["model"])
+        except (KeyError, ValueError) as e:
+            raise UsageError(f"{path} does not fit this model: {_one_line(e)}") from e
+        self.batches.load_state_dict(state["batches"])
+        self.step = int(state["step"])
+
+
+def _one_line(error):
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class NonFiniteLoss(Exception):
+    pass
+
+
+def train(run, progress=True):
+    """Train until ``config['iterations']``; log, draw, checkpoint on the way."""
+    from . import report                      # plotting and metrics, at the edge
+    config, gan = run.config, run.gan
+    total = config["iterations"]
+    bar = _progress_bar(run.step, total, progress)
+    last = {}
+    if run.step == 0:
+        run.save_checkpoint()         # so that a run always has a last good checkpoint
+    try:
+        while run.step < total:
+            t0 = time.perf_counter()
+            losses = gan.train_step(run.next_batch)
+            run.step += 1
+            bad = [k for k, v in losses.items() if not math.isfinite(v)]
+            if bad:
+                raise NonFiniteLoss(f"{bad[0]} is {losses[bad[0]]} at step {run.step}")
+            last = losses
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
+            if run.step % config["log_every"] == 0 or run.step == total:
+                report.log(run, dict(losses, seconds=time.perf_counter() - t0))
+            if run.step % config["sample_every"] == 0 or run.step == total:
+                report.samples(run)
+            if run.step % config["checkpoint_every"] == 0 or run.step == total:
+                run.save_checkpoint()
+    except KeyboardInterrupt:
+        bar.close()
+        run.save_checkpoint()
+        print(f"\ninterrupted at step {run.step}: checkpoint written; continue with "
+              f"python -m minigan.train --resume {run.out}", file=sys.stderr)
+        return 130
+    finally:
+        bar.close()
+    scores = report.final(run)
+    summary = ", ".join(f"{k} {v:.4g}" for k, v in {**last, **scores}.items()
+                        if isinstance(v, (int, float)))
+    print(f"done: {run.step} steps in {run.out}; {summary}")
+    return 0
+
+
+def _progress_bar(start, total, enabled):
+    from tqdm import tqdm
+    return tqdm(total=total, initial=start, disable=not enabled, unit="it",
+                dynamic_ncols=True, leave=True)
+
+
+# ------------------------------------------------------------------ main
+
+def main(argv=None):
+    try:
+        return _main(argv)
+    except UsageError as e:
+        print(f"minigan.train: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (DataError, backend.BackendError, CheckpointError) as e:
+        print(f"minigan.train: error: {_one_line(e)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NonFiniteLoss as e:
+        print(f"minigan.train: stopped: {e}; the last good checkpoint is kept", file=sys.stderr)
+        return 1
+
+
+def _main(argv):
+    # a diverging run overflows; the loop reports the first non-finite loss itself
+    numpy.seterr(over="ignore", invalid="ignore", divide="ignore")
+    args = make_parser().parse_args(argv)
+    backend.use(args.backend)
+    if args.resume:
+        return _resume(args, argv or sys.argv[1:])
+    config = resolve_config(args)
+    out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
+    prepare_out_dir(out)
+    if os.path.exists(os.path.join(out, "checkpoint.npz")):
+        raise UsageError(f"{out} already holds a run; continue it with --resume {out} "
+                         "or choose another --out")
+    config["backend"] = args.backend
+    run = Run(config, out)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    open(os.path.join(out, "metrics.jsonl"), "w").close()
+    return train(run, progress=not args.no_progress)
+
+
+def _resume(args, argv):
+    """Reload config.json and checkpoint.npz from the run directory and continue."""
+    out = args.resume
+    config_path = os.path.join(out, "config.json")
+    checkpoint = os.path.join(out, "checkpoint.npz")
+    if not os.path.exists(config_path) or not os.path.exists(checkpoint):
+        raise UsageError(f"--resume {out}: no config.json and checkpoint.npz there")
+    with open(config_path) as f:
+        config = json.load(f)
+    given = {a.split("=")[0] for a in argv if a.startswith("--")}
+    if "--model" in given and args.model != config["model"]:
+        raise UsageError(f"--resume {out} is a {config['model']} run, not {args.model}")
+    if args.iterations:
+        config["iterations"] = args.iterations
+    config["backend"] = args.backend
+    prepare_out_dir(out)
+    run = Run(config, out)
+    run.load_checkpoint(checkpoint)
+    with open(config_path, "w") as f:
+        json.dump(config, f, indent=2)
+    from . import report
+    report.truncate_log(run)
+    return train(run, progress=not args.no_progress)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
