@@ -1,0 +1,252 @@
+"""``python -m minigan.train`` and ``python -m minigan.sample`` end to end, in subprocesses.
+
+Every flag is exercised through the real command; runs are a few iterations
+long, so these tests check plumbing, files and errors, not sample quality
+(see test_gan_quality.py for that).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import minigan as mg
+
+TIMEOUT = 120
+
+
+def run(args, cwd, check=True):
+    """Run ``python -m <args>`` and return the CompletedProcess (text output)."""
+    env = dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"))
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, timeout=TIMEOUT)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def train(cwd, *flags, check=True):
+    return run(["minigan.train", "--no-progress", *flags], cwd, check)
+
+
+def checkpoint_arrays(path):
+    """Every array in a checkpoint, by key (parameters, buffers, optimiser moments)."""
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+def one_error_line(proc):
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+# --------------------------------------------------------------- outputs
+
+@pytest.mark.parametrize("model,dataset", [("gan", "gaussian"), ("wgan", "ring"),
+                                           ("wgan-gp", "grid"), ("cgan", "ring"),
+                                           ("dcgan", "ring")])
+def test_toy_run_writes_every_output(tmp_path, model, dataset):
+    out = tmp_path / "run"
+    proc = train(tmp_path, "--model", model, "--dataset", dataset, "--iterations", "4",
+                 "--batch-size", "32", "--sample-every", "2", "--checkpoint-every", "2",
+                 "--out", str(out))
+    assert "done: 4 steps" in proc.stdout
+    for name in ("config.json", "metrics.jsonl", "losses.png", "checkpoint.npz",
+                 "samples_000002.png", "samples_000004.png", "samples_final.png"):
+        assert (out / name).stat().st_size > 0, name
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == model and config["dataset"] == dataset
+    assert config["batch_size"] == 32
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert any("loss_d" in r for r in records)
+    if dataset == "gaussian":
+        assert any("ks" in r for r in records)
+    else:
+        assert any("modes_covered" in r for r in records)
+
+
+def test_knobs_reach_the_config_and_the_model(tmp_path):
+    out = tmp_path / "run"
+    train(tmp_path, "--model", "wgan", "--dataset", "ring", "--iterations", "2",
+          "--batch-size", "16", "--lr-g", "0.001", "--lr-d", "0.002", "--latent-dim", "5",
+          "--n-critic", "3", "--clip", "0.05", "--seed", "7", "--out", str(out))
+    config = json.loads((out / "config.json").read_text())
+    assert (config["lr_g"], config["lr_d"], config["latent_dim"], config["n_critic"],
+            config["clip"], config["seed"]) == (0.001, 0.002, 5, 3, 0.05, 7)
+    weights = checkpoint_arrays(out / "checkpoint.npz")
+    g_first = [k for k in weights if k.startswith("model/G/") and k.endswith("weight")][0]
+    assert weights[g_first].shape[1] == 5                      # latent_dim reached G
+    critic = [v for k, v in weights.items() if k.startswith("model/D/")
+              and k.endswith(("weight", "bias"))]
+    assert max(np.abs(v).max() for v in critic) <= 0.05 + 1e-7   # clip reached the critic
+
+
+def test_gp_lambda_and_g_loss_flags(tmp_path):
+    out = tmp_path / "gp"
+    train(tmp_path, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "2",
+          "--gp-lambda", "3.5", "--out", str(out))
+    assert json.loads((out / "config.json").read_text())["gp_lambda"] == 3.5
+    out = tmp_path / "minimax"
+    train(tmp_path, "--model", "gan", "--dataset", "gaussian", "--iterations", "2",
+          "--g-loss", "minimax", "--out", str(out))
+    assert json.loads((out / "config.json").read_text())["g_loss"] == "minimax"
+
+
+def test_same_seed_same_run_other_seed_other_run(tmp_path):
+    runs = {}
+    for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
+        train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "3",
+              "--seed", seed, "--out", str(tmp_path / name))
+        runs[name] = checkpoint_arrays(tmp_path / name / "checkpoint.npz")
+    key = "model/G/net.0.weight"
+    np.testing.assert_array_equal(runs["a"][key], runs["b"][key])
+    assert not np.array_equal(runs["a"][key], runs["c"][key])
+
+
+# ---------------------------------------------------------------- resume
+
+@pytest.mark.parametrize("model", ["gan", "wgan-gp", "dcgan"])
+def test_resume_is_bit_identical(tmp_path, model):
+    """N iterations, then resume to 2N, equals 2N straight: every array, bit for bit."""
+    common = ["--model", model, "--dataset", "ring", "--batch-size", "32", "--seed", "3"]
+    train(tmp_path, *common, "--iterations", "6", "--out", str(tmp_path / "straight"))
+    train(tmp_path, *common, "--iterations", "3", "--out", str(tmp_path / "split"))
+    train(tmp_path, "--resume", str(tmp_path / "split"), "--iterations", "6")
+    a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
+    b = checkpoint_arrays(tmp_path / "split" / "checkpoint.npz")
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    steps = [json.loads(line)["step"] for line in
+             (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and steps[-1] == 6
+
+
+def test_refuses_to_overwrite_a_run(tmp_path):
+    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1",
+          "--out", str(tmp_path / "r"))
+    proc = train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1",
+                 "--out", str(tmp_path / "r"), check=False)
+    assert proc.returncode == 2 and "--resume" in one_error_line(proc)
+
+
+# ------------------------------------------------------- stops and errors
+
+def test_nan_loss_stops_with_step_and_keeps_last_good_checkpoint(tmp_path):
+    out = tmp_path / "nan"
+    proc = train(tmp_path, "--model", "gan", "--dataset", "gaussian", "--iterations", "50",
+                 "--lr-d", "1e30", "--lr-g", "1e30", "--checkpoint-every", "1",
+                 "--out", str(out), check=False)
+    assert proc.returncode == 1
+    line = one_error_line(proc)
+    assert "at step" in line and ("nan" in line or "inf" in line)
+    bad_step = int(line.split("at step ")[1].split(";")[0])
+    state = mg.load(str(out / "checkpoint.npz"))
+    assert state["step"] == bad_step - 1
+
+
+def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
+    out = tmp_path / "int"
+    env = dict(os.environ, MINIGAN_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "minigan.train", "--no-progress",
+                             "--model", "gan", "--dataset", "ring", "--iterations", "100000",
+                             "--log-every", "1", "--out", str(out)],
+                            cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + TIMEOUT
+    while time.time() < deadline:       # wait until it is really training
+        log = out / "metrics.jsonl"
+        if log.exists() and len(log.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "--resume" in err
+    assert mg.load(str(out / "checkpoint.npz"))["step"] >= 3
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--model", "biggan"], "invalid choice"),
+    (["--dataset", "cifar"], "invalid choice"),
+    (["--iterations", "0"], "positive"),
+    (["--lr-d", "-1"], "positive"),
+    (["--frobnicate"], "unrecognized"),
+    (["--model", "cgan", "--dataset", "gaussian"], "labelled"),
+    (["--model", "gan", "--dataset", "ring", "--arch", "conv"], "needs images"),
+    (["--backend", "cupy"], "cupy"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, flags, message):
+    proc = train(tmp_path, *flags, "--out", str(tmp_path / "r"), check=False)
+    if flags == ["--backend", "cupy"] and proc.returncode == 0:
+        pytest.skip("a GPU with CuPy is present")
+    assert proc.returncode == 2
+    assert message in one_error_line(proc).lower()
+
+
+def test_unwritable_out(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    proc = train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1",
+                 "--out", str(blocker / "run"), check=False)
+    assert proc.returncode == 2 and "cannot write" in one_error_line(proc)
+
+
+def test_resume_with_another_model_or_shape_is_refused(tmp_path):
+    out = tmp_path / "r"
+    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
+    proc = train(tmp_path, "--resume", str(out), "--model", "wgan", check=False)
+    assert proc.returncode == 2 and "gan run" in one_error_line(proc)
+    config = json.loads((out / "config.json").read_text())
+    config["latent_dim"] = 9                          # the checkpoint no longer fits
+    (out / "config.json").write_text(json.dumps(config))
+    proc = train(tmp_path, "--resume", str(out), check=False)
+    assert proc.returncode == 2 and "does not fit" in one_error_line(proc)
+    proc = train(tmp_path, "--resume", str(tmp_path / "nowhere"), check=False)
+    assert proc.returncode == 2 and "no config.json" in one_error_line(proc)
+
+
+def test_corrupt_checkpoint_is_one_line(tmp_path):
+    out = tmp_path / "r"
+    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1", "--out", str(out))
+    (out / "checkpoint.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    proc = train(tmp_path, "--resume", str(out), "--iterations", "2", check=False)
+    assert proc.returncode == 2 and "checkpoint.npz" in one_error_line(proc)
+
+
+def test_help_lists_recipes():
+    proc = subprocess.run([sys.executable, "-m", "minigan.train", "--help"], text=True,
+                          capture_output=True, timeout=TIMEOUT)
+    assert proc.returncode == 0
+    assert "wgan-gp" in proc.stdout and "toy script" in proc.stdout
+
+
+# ---------------------------------------------------------------- sample
+
+def test_sample_command(tmp_path):
+    out = tmp_path / "r"
+    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
+    run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "s.npy")],
+        tmp_path)
+    x = np.load(tmp_path / "s.npy")
+    assert x.shape == (10, 2) and x.dtype == np.float32
+    assert (tmp_path / "s.png").stat().st_size > 0
+    proc = run(["minigan.sample", "--run", str(out), "--n", "3", "--label", "1",
+                "--out", str(tmp_path / "t.npy")], tmp_path, check=False)
+    assert proc.returncode == 2 and "cgan" in one_error_line(proc)
+
+
+def test_sample_command_with_label(tmp_path):
+    out = tmp_path / "c"
+    train(tmp_path, "--model", "cgan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
+    run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "3",
+         "--out", str(tmp_path / "c3.npy")], tmp_path)
+    assert np.load(tmp_path / "c3.npy").shape == (5, 2)
+    proc = run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "8",
+                "--out", str(tmp_path / "x.npy")], tmp_path, check=False)
+    assert proc.returncode == 2 and "0..7" in one_error_line(proc)
