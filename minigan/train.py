@@ -56,6 +56,11 @@ def make_parser():
     p.add_argument("--clip", type=_positive_float, help="WGAN weight clipping bound c")
     p.add_argument("--gp-lambda", type=_positive_float, help="WGAN-GP penalty weight")
     p.add_argument("--g-loss", choices=("non-saturating", "minimax"))
+    p.add_argument("--lr-decay", choices=("none", "linear"),
+                   help="linear: both learning rates fall to 0 over the run, as in the "
+                        "WGAN-GP authors' image code (default: none, constant rates)")
+    p.add_argument("--hidden", type=_sizes, help="hidden layer widths of MLP nets, e.g. "
+                   "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run directory (default runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -81,6 +86,16 @@ def _positive_float(text):
     return value
 
 
+def _sizes(text):
+    try:
+        sizes = tuple(int(n) for n in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive widths like 128,128, got {text}")
+    return sizes
+
+
 def _recipes_help():
     lines = ["defaults (each paper's recipe; toy = gaussian, ring, grid):"]
     for model in gans.MODELS:
@@ -99,7 +114,7 @@ def _recipes_help():
 # ------------------------------------------------------------- configuration
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
-          "clip", "gp_lambda", "g_loss")
+          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden")
 
 
 def resolve_config(args):
@@ -204,6 +219,7 @@ def train(run, progress=True):
     try:
         while run.step < total:
             t0 = time.perf_counter()
+            set_learning_rates(run)
             losses = gan.train_step(run.next_batch)
             run.step += 1
             bad = [k for k, v in losses.items() if not math.isfinite(v)]
@@ -231,6 +247,17 @@ def train(run, progress=True):
                         if isinstance(v, (int, float)))
     print(f"done: {run.step} steps in {run.out}; {summary}")
     return 0
+
+
+def set_learning_rates(run):
+    """The schedule: constant, or linear decay to 0 (a function of the step alone,
+    so a resumed run follows the same schedule)."""
+    config = run.config
+    factor = 1.0
+    if config.get("lr_decay") == "linear":
+        factor = 1.0 - run.step / config["iterations"]
+    run.gan.opt_g.lr = config["lr_g"] * factor
+    run.gan.opt_d.lr = config["lr_d"] * factor
 
 
 def _progress_bar(start, total, enabled):

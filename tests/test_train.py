@@ -21,7 +21,7 @@ TIMEOUT = 120
 
 def run(args, cwd, check=True):
     """Run ``python -m <args>`` and return the CompletedProcess (text output)."""
-    env = dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"))
+    env = dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"), MINIGAN_OFFLINE="1")
     proc = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, text=True,
                           capture_output=True, timeout=TIMEOUT)
     if check and proc.returncode != 0:
@@ -86,11 +86,18 @@ def test_knobs_reach_the_config_and_the_model(tmp_path):
     assert max(np.abs(v).max() for v in critic) <= 0.05 + 1e-7   # clip reached the critic
 
 
-def test_gp_lambda_and_g_loss_flags(tmp_path):
+def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
     out = tmp_path / "gp"
-    train(tmp_path, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "2",
-          "--gp-lambda", "3.5", "--out", str(out))
-    assert json.loads((out / "config.json").read_text())["gp_lambda"] == 3.5
+    train(tmp_path, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "4",
+          "--gp-lambda", "3.5", "--hidden", "16,8", "--lr-decay", "linear", "--lr-d", "0.004",
+          "--out", str(out))
+    config = json.loads((out / "config.json").read_text())
+    assert config["gp_lambda"] == 3.5 and config["lr_decay"] == "linear"
+    state = mg.load(str(out / "checkpoint.npz"))
+    assert state["model"]["G"]["net.0.weight"].shape == (16, 2)      # --hidden reached G
+    assert state["model"]["G"]["net.2.weight"].shape == (8, 16)
+    # the last of 4 steps ran at lr_d * (1 - 3/4), and the optimiser saved it
+    assert state["model"]["opt_d"]["lr"] == pytest.approx(0.004 * 0.25)
     out = tmp_path / "minimax"
     train(tmp_path, "--model", "gan", "--dataset", "gaussian", "--iterations", "2",
           "--g-loss", "minimax", "--out", str(out))
@@ -106,6 +113,22 @@ def test_same_seed_same_run_other_seed_other_run(tmp_path):
     key = "model/G/net.0.weight"
     np.testing.assert_array_equal(runs["a"][key], runs["b"][key])
     assert not np.array_equal(runs["a"][key], runs["c"][key])
+
+
+@pytest.mark.parametrize("model", ["dcgan", "wgan", "wgan-gp", "cgan"])
+def test_image_models_train_on_the_bundled_digits(tmp_path, model):
+    """Offline, --dataset mnist falls back to the bundled digits with a one-line notice."""
+    out = tmp_path / "run"
+    proc = train(tmp_path, "--model", model, "--dataset", "mnist", "--iterations", "2",
+                 "--batch-size", "16", "--n-critic", "1", "--out", str(out))
+    notice = [line for line in proc.stderr.splitlines() if "bundled" in line]
+    assert len(notice) == 1
+    assert (out / "samples_final.png").stat().st_size > 0
+    final = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()][-1]
+    assert final["final"] and final["fid"] > 0 and 1 <= final["digits"] <= 10
+    if model == "cgan":
+        assert 0 <= final["label_accuracy"] <= 1
+    assert "fid" in proc.stdout                 # the scores are printed at the end
 
 
 # ---------------------------------------------------------------- resume
@@ -176,6 +199,7 @@ def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     (["--dataset", "cifar"], "invalid choice"),
     (["--iterations", "0"], "positive"),
     (["--lr-d", "-1"], "positive"),
+    (["--hidden", "64,x"], "widths"),
     (["--frobnicate"], "unrecognized"),
     (["--model", "cgan", "--dataset", "gaussian"], "labelled"),
     (["--model", "gan", "--dataset", "ring", "--arch", "conv"], "needs images"),

@@ -242,7 +242,8 @@ def load_mnist(name="mnist", split="train", data_dir=None, download=True, quiet=
 
     name:      "mnist" or "fashion-mnist".  split: "train" or "test".
     data_dir:  a folder to look in first (the --data-dir flag).
-    download:  whether to download missing files into the cache.
+    download:  whether to download missing files into the cache (never when the
+               environment variable MINIGAN_OFFLINE is set, as the tests do).
     quiet:     no progress bar, no fallback notice.
     cache_dir: the folder for this data set's downloads (default <cache root>/<name>).
     mirrors, checksums, timeout: see download_split.
@@ -262,6 +263,8 @@ def load_mnist(name="mnist", split="train", data_dir=None, download=True, quiet=
     try:
         if not download:
             raise DataError("downloading is turned off")
+        if os.environ.get("MINIGAN_OFFLINE"):
+            raise DataError("downloading is turned off by $MINIGAN_OFFLINE")
         paths = download_split(name, split, cache_dir, mirrors, checksums, timeout, quiet)
     except DataError as error:
         return fall_back(name, split, dirs, error, quiet)

@@ -53,6 +53,7 @@ def defaults(model, kind):
     recipe = dict(RECIPES[model])
     toy = recipe.pop("toy", {})
     config = dict(g_loss="non-saturating", clip=0.01, gp_lambda=10.0, betas=(0.5, 0.999),
+                  lr_decay="none",
                   activation="leaky_relu", arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
     config.update(DATA_DEFAULTS[kind])
     config.update(recipe)

@@ -84,3 +84,17 @@ def test_bad_split_and_name():
         load_dataset("mnist", split="valid")
     with pytest.raises(ValueError, match="unknown image data set"):
         mnist.load_mnist("kmnist")
+
+
+def test_offline_switch_skips_the_download(tmp_path, monkeypatch, capsys):
+    """MINIGAN_OFFLINE falls back to the sample without touching the network."""
+    from minigan.data import mnist
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setenv("MINIGAN_OFFLINE", "1")
+    monkeypatch.setattr(mnist, "download_split", no_network)
+    x, y, source = mnist.load_mnist("mnist", cache_dir=tmp_path / "cache")
+    assert source == "bundled sample" and x.shape == (5000, 1, 28, 28)
+    assert "MINIGAN_OFFLINE" in capsys.readouterr().err

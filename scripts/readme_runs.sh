@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Reproduce the runs behind the README's pictures and recorded figures.
+# Usage: bash scripts/readme_runs.sh [toy|images|all]   (writes runs/readme-*, docs/figures/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+train() { python -m minigan.train --no-progress "$@"; }
+keep() { cp "runs/readme-$1/samples_final.png" "docs/figures/$1.png"; }
+
+if [[ $what == toy || $what == all ]]; then
+  train --model gan --dataset gaussian --out runs/readme-gan-gaussian && keep gan-gaussian
+  train --model gan --dataset ring --out runs/readme-gan-ring && keep gan-ring
+  train --model wgan --dataset ring --out runs/readme-wgan-ring && keep wgan-ring
+  train --model wgan-gp --dataset ring --hidden 128,128,128 --lr-g 1e-3 --lr-d 1e-3 \
+        --lr-decay linear --iterations 4000 --out runs/readme-wgan-gp-ring && keep wgan-gp-ring
+  train --model cgan --dataset ring --out runs/readme-cgan-ring && keep cgan-ring
+fi
+if [[ $what == images || $what == all ]]; then
+  train --model dcgan --dataset mnist --out runs/readme-dcgan-mnist && keep dcgan-mnist
+  train --model cgan --dataset mnist --arch conv --out runs/readme-cgan-mnist && keep cgan-mnist
+fi
