@@ -90,6 +90,10 @@ def picture(run, path, x=None, labels=None):
                             nrow=data.num_classes if labels is not None else None, title=title)
     elif labels is not None and data.kind == "toy2d":
         viz.save_labelled_toy_samples(x, labels, path, modes=data.modes)
+    elif data.kind == "toy1d":                  # against the exact density N(mu, std^2)
+        mu, std = float(data.modes[0][0]), float(data.std)
+        pdf = lambda t: np.exp(-0.5 * ((t - mu) / std) ** 2) / (std * np.sqrt(2 * np.pi))  # noqa: E731
+        viz.save_toy_samples(x, path, real=pdf, title=title)
     else:
         viz.save_toy_samples(x, path, real=data.x[:N_METRIC_SAMPLES],
                              modes=data.modes, title=title)

@@ -6,7 +6,8 @@ and to D's input (as extra feature columns for vectors, as constant channels for
 images).  The game is the GAN's, with every expectation conditioned on y; in the
 discriminator step the real and the fake batch carry the same labels.
 """
-from .. import autograd, backend, nn
+from .. import backend, nn
+from ..autograd import Tensor, no_grad
 from .. import functional as F
 from .base import GAN
 from .dcgan import DCGANDiscriminator, DCGANGenerator
@@ -86,14 +87,14 @@ class CGAN(GAN):
 
     def labels(self, n):
         """n labels drawn uniformly, as one-hot rows (N, classes)."""
-        return autograd.Tensor(one_hot(self.rng.integers(0, self.num_classes, n),
+        return Tensor(one_hot(self.rng.integers(0, self.num_classes, n),
                                        self.num_classes))
 
     def train_step(self, next_batch):
         for _ in range(self.n_critic):
             x, y = next_batch()
-            x, y = autograd.Tensor(x), autograd.Tensor(one_hot(y, self.num_classes))
-            with autograd.no_grad():        # fakes for the same labels as the real batch
+            x, y = Tensor(x), Tensor(one_hot(y, self.num_classes))
+            with no_grad():        # fakes for the same labels as the real batch
                 fake = self.G(self.noise(len(x)), y)
             loss_d = self.update(self.opt_d, discriminator_loss(self.D(x, y), self.D(fake, y)))
         y = self.labels(len(x))
@@ -103,10 +104,10 @@ class CGAN(GAN):
     def generate(self, n, labels=None, training=False):
         """n samples for the given integer labels (N,), or uniformly drawn ones."""
         y = self.labels(n) if labels is None else \
-            autograd.Tensor(one_hot(labels, self.num_classes))
+            Tensor(one_hot(labels, self.num_classes))
         was_training = self.G.training
         self.G.train(training)
-        with autograd.no_grad():
+        with no_grad():
             x = self.G(self.noise(n), y).data
         self.G.train(was_training)
         return x

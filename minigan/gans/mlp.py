@@ -6,8 +6,8 @@ Algorithm 1 of the paper, for each training iteration:
 The generator loss is the paper's minimax log(1 - D(G(z))) or, by default,
 the non-saturating -log D(G(z)) that the paper recommends in practice.
 """
-from .. import autograd
 from .. import nn
+from ..autograd import Tensor, no_grad
 from .base import GAN
 from .objectives import GENERATOR_LOSSES, discriminator_loss
 
@@ -73,8 +73,8 @@ class VanillaGAN(GAN):
 
     def train_step(self, next_batch):
         for _ in range(self.n_critic):
-            x = autograd.Tensor(next_batch()[0])
-            with autograd.no_grad():                  # D's step does not train G
+            x = Tensor(next_batch()[0])
+            with no_grad():                  # D's step does not train G
                 fake = self.G(self.noise(len(x)))
             loss_d = self.update(self.opt_d, discriminator_loss(self.D(x), self.D(fake)))
         fake = self.G(self.noise(len(x)))

@@ -7,7 +7,7 @@ differ only in how they keep f Lipschitz:
   * WGAN clips every critic weight to [-c, c] after each critic update;
   * WGAN-GP adds lam * (||grad f(x_hat)|| - 1)^2 at random interpolates x_hat.
 """
-from .. import autograd
+from ..autograd import Tensor, no_grad
 from .. import optim
 from .base import GAN
 from .objectives import (critic_loss, gradient_penalty, interpolates,
@@ -23,8 +23,8 @@ class WGAN(GAN):
 
     def train_step(self, next_batch):
         for _ in range(self.n_critic):
-            x = autograd.Tensor(next_batch()[0])
-            with autograd.no_grad():
+            x = Tensor(next_batch()[0])
+            with no_grad():
                 fake = self.G(self.noise(len(x)))
             loss_d = self.update(self.opt_d, critic_loss(self.D(x), self.D(fake)))
             optim.clip_parameters(self.D.parameters(), self.clip)
@@ -42,9 +42,9 @@ class WGANGP(GAN):
     def train_step(self, next_batch):
         for _ in range(self.n_critic):
             x = next_batch()[0]
-            with autograd.no_grad():
+            with no_grad():
                 fake = self.G(self.noise(len(x))).data
-            w_loss = critic_loss(self.D(autograd.Tensor(x)), self.D(autograd.Tensor(fake)))
+            w_loss = critic_loss(self.D(Tensor(x)), self.D(Tensor(fake)))
             gp = gradient_penalty(self.D, interpolates(x, fake, self.rng), self.gp_lambda)
             self.update(self.opt_d, w_loss + gp)
         loss_g = self.update(self.opt_g, wasserstein_generator_loss(self.D(self.G(self.noise(len(x))))))
