@@ -4,3 +4,6 @@ from .math import (add, sub, mul, div, neg, pow, exp, log, sqrt, copy, astype, m
                    flatten, getitem, concat, clip, where, maximum, minimum)
 from .activation import relu, leaky_relu, sigmoid, tanh, softplus, log_sigmoid
 from .loss import binary_cross_entropy_with_logits, binary_cross_entropy, mse_loss
+from .loss import log_softmax, cross_entropy
+from .conv import im2col, col2im, conv2d, conv_transpose2d
+from .normalization import batch_norm

@@ -10,7 +10,7 @@ import math
 from .. import backend
 from ..autograd import Function, Tensor, as_tensor
 from .activation import softplus
-from .math import clip, log, mean, sum
+from .math import clip, exp, log, mean, sum
 
 
 def _reduce(loss, reduction):
@@ -76,3 +76,60 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argumen
     target = _target(target, input)
     diff = input - target
     return _reduce(diff * diff, reduction)
+
+
+# ------------------------------------------------- softmax cross-entropy (classifiers)
+
+class LogSoftmax(Function):
+    """y = x - log sum_j exp(x_j) along ``axis`` (any shape, any axis).
+
+    Stable: subtracting m = max_j x_j changes nothing mathematically,
+        x - m - log sum_j exp(x_j - m),
+    but every exp is then <= 1, so nothing overflows and the sum is >= 1.
+    With softmax s = exp(y), dy_i/dx_k = delta_ik - s_k, so
+        gx = gy - s * sum_i gy_i,
+    written on Tensors (y is our output) so that it differentiates again.
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+
+    def backward(self, gy):
+        softmax = exp(self.output())
+        return gy - softmax * sum(gy, axis=self.axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    """log softmax(x) along ``axis``: x (..., C) -> same shape, each slice's exp sums to 1."""
+    return LogSoftmax(axis)(as_tensor(x))
+
+
+def cross_entropy(logits, labels, reduction="mean"):
+    """Softmax cross-entropy: -log softmax(logits)[n, labels[n]], then reduced.
+
+    logits: (N, C) unnormalised scores; labels: (N,) integers in [0, C), an array
+    (or Tensor) of the same backend as the logits.  As ``torch.nn.functional.
+    cross_entropy`` for class indices.  The picked entries are taken with a one-hot
+    mask, so the gradient is one fused product: softmax - one_hot (per row).
+    """
+    logits = as_tensor(logits)
+    labels = labels.data if isinstance(labels, Tensor) else labels
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must be (N, C), got {logits.shape}")
+    n, num_classes = logits.shape
+    if getattr(labels, "shape", None) != (n,) or labels.dtype.kind not in "iu":
+        raise ValueError(f"cross_entropy: labels must be integers of shape ({n},), got "
+                         f"{getattr(labels, 'dtype', type(labels).__name__)} "
+                         f"{getattr(labels, 'shape', '')}")
+    if n and (labels.min().item() < 0 or labels.max().item() >= num_classes):
+        raise ValueError(f"cross_entropy: labels must lie in [0, {num_classes}), got "
+                         f"{labels.min().item()}..{labels.max().item()}")
+    xp = backend.get_array_module(logits.data)
+    one_hot = (labels[:, None] == xp.arange(num_classes)[None, :]).astype(logits.dtype)
+    picked = sum(log_softmax(logits, axis=1) * Tensor(one_hot), axis=1)
+    return _reduce(-picked, reduction)
