@@ -7,7 +7,6 @@ Writes the samples as a float32 NumPy array in the data's own scale and shape
 ((N, 1, 28, 28) in [-1, 1] for images, (N, 2) for ring and grid, (N, 1) for
 gaussian) and a picture beside it (same name, .png).
 """
-import argparse
 import json
 import os
 import sys
@@ -15,9 +14,7 @@ import sys
 import numpy as np
 
 from . import backend, report
-from .train import EXIT_BAD_INPUT, Run, UsageError, _one_line, _Parser
-from .data import DataError
-from .serialization import CheckpointError
+from .train import Run, UsageError, _Parser, run_command
 
 
 def make_parser():
@@ -32,14 +29,7 @@ def make_parser():
 
 
 def main(argv=None):
-    try:
-        return _main(argv)
-    except UsageError as e:
-        print(f"minigan.sample: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (DataError, backend.BackendError, CheckpointError) as e:
-        print(f"minigan.sample: error: {_one_line(e)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_command("minigan.sample", _main, argv)
 
 
 def _main(argv):

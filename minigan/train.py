@@ -268,18 +268,23 @@ def _progress_bar(start, total, enabled):
 
 # ------------------------------------------------------------------ main
 
-def main(argv=None):
+def run_command(prog, body, argv):
+    """Run ``body(argv)``; errors a user can fix become one line on stderr and exit 2."""
     try:
-        return _main(argv)
+        return body(argv)
     except UsageError as e:
-        print(f"minigan.train: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        message = str(e)
     except (DataError, backend.BackendError, CheckpointError) as e:
-        print(f"minigan.train: error: {_one_line(e)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        message = _one_line(e)
     except NonFiniteLoss as e:
-        print(f"minigan.train: stopped: {e}; the last good checkpoint is kept", file=sys.stderr)
+        print(f"{prog}: stopped: {e}; the last good checkpoint is kept", file=sys.stderr)
         return 1
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv=None):
+    return run_command("minigan.train", _main, argv)
 
 
 def _main(argv):
