@@ -16,6 +16,7 @@ if [[ $what == toy || $what == all ]]; then
   train --model cgan --dataset ring --out runs/readme-cgan-ring && keep cgan-ring
 fi
 if [[ $what == images || $what == all ]]; then
-  train --model dcgan --dataset mnist --out runs/readme-dcgan-mnist && keep dcgan-mnist
+  train --model dcgan --dataset mnist --out runs/readme-dcgan-mnist          # 3,000 steps
+  train --resume runs/readme-dcgan-mnist --iterations 6000 && keep dcgan-mnist # and on to 6,000
   train --model cgan --dataset mnist --arch conv --out runs/readme-cgan-mnist && keep cgan-mnist
 fi
