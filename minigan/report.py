@@ -65,13 +65,16 @@ def scores(run):
 
 
 def samples(run):
-    """Draw a picture of samples at this step, log the scores, redraw the loss curves."""
-    path = os.path.join(run.out, f"samples_{run.step:06d}.png")
-    picture(run, path)
+    """Draw a picture of samples at this step and redraw the loss curves."""
+    picture(run, os.path.join(run.out, f"samples_{run.step:06d}.png"))
+    viz.save_loss_curves(read_log(run.out), os.path.join(run.out, "losses.png"))
+
+
+def checkpoint_scores(run):
+    """Score the samples at a checkpoint and log the numbers."""
     result = scores(run)
     if result:
         log(run, {k: v for k, v in result.items() if isinstance(v, (int, float))})
-    viz.save_loss_curves(read_log(run.out), os.path.join(run.out, "losses.png"))
     return result
 
 

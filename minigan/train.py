@@ -208,7 +208,8 @@ class NonFiniteLoss(Exception):
 
 
 def train(run, progress=True):
-    """Train until ``config['iterations']``; log, draw, checkpoint on the way."""
+    """Train until ``config['iterations']``; log losses, draw samples, and score and
+    checkpoint on the way."""
     from . import report                      # plotting and metrics, at the edge
     config, gan = run.config, run.gan
     total = config["iterations"]
@@ -233,6 +234,8 @@ def train(run, progress=True):
             if run.step % config["sample_every"] == 0 or run.step == total:
                 report.samples(run)
             if run.step % config["checkpoint_every"] == 0 or run.step == total:
+                if run.step < total:          # the last step is scored by report.final
+                    report.checkpoint_scores(run)
                 run.save_checkpoint()
     except KeyboardInterrupt:
         bar.close()
