@@ -223,23 +223,19 @@ def label_accuracy(images, labels):
 def _generate(gan, n, labels, seed):
     """n samples from the GAN, in batches, as host float32, with noise from ``seed``.
 
-    The GAN's own generator is swapped out meanwhile, so scoring draws the same
-    noise at every checkpoint and leaves the training's random stream untouched
-    (a run scores the same, and trains the same, whether metrics are on or off).
+    The noise comes from a generator of its own, so scoring draws the same noise at
+    every checkpoint and leaves the training's random stream untouched (a run
+    trains the same whether metrics are on or off).
     """
-    saved_rng = gan.rng
-    gan.rng = backend.default_rng(seed)
-    try:
-        parts = []
-        for start in range(0, n, BATCH_SIZE):
-            stop = min(n, start + BATCH_SIZE)
-            if labels is None:
-                x = gan.generate(stop - start)
-            else:
-                x = gan.generate(stop - start, labels=backend.asarray(labels[start:stop]))
-            parts.append(backend.to_numpy(x))
-    finally:
-        gan.rng = saved_rng
+    rng = backend.default_rng(seed)
+    parts = []
+    for start in range(0, n, BATCH_SIZE):
+        stop = min(n, start + BATCH_SIZE)
+        if labels is None:
+            x = gan.generate(stop - start, rng=rng)
+        else:
+            x = gan.generate(stop - start, labels=backend.asarray(labels[start:stop]), rng=rng)
+        parts.append(backend.to_numpy(x))
     return np.concatenate(parts)
 
 

@@ -40,11 +40,19 @@ def truncate_log(run):
         f.writelines(json.dumps(r) + "\n" for r in kept)
 
 
-def draw(run, n, labels=None):
-    """n generated samples as a host float32 array (G in eval mode)."""
+REPORT_SEED = 12345           # the same noise at every step, so pictures compare
+
+
+def draw(run, n, labels=None, seed=REPORT_SEED):
+    """n generated samples as a host float32 array (G in eval mode).
+
+    The noise has a generator of its own: drawing from the training one would make
+    a run depend on how often it was looked at, and break exact resumption.
+    """
+    rng = backend.default_rng(seed)
     if labels is not None:
-        return backend.to_numpy(run.gan.generate(n, labels=backend.asarray(labels)))
-    return backend.to_numpy(run.gan.generate(n))
+        return backend.to_numpy(run.gan.generate(n, labels=backend.asarray(labels), rng=rng))
+    return backend.to_numpy(run.gan.generate(n, rng=rng))
 
 
 def scores(run):

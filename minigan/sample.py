@@ -45,7 +45,6 @@ def _main(argv):
         config = json.load(f)
     run = Run(config, args.run, quiet=True)
     run.load_checkpoint(checkpoint)
-    run.gan.rng = backend.default_rng(args.seed)
     labels = None
     if args.label is not None:
         if config["model"] != "cgan":
@@ -53,7 +52,7 @@ def _main(argv):
         if not 0 <= args.label < run.data.num_classes:
             raise UsageError(f"--label must be in 0..{run.data.num_classes - 1}")
         labels = np.full(args.n, args.label)
-    x = report.draw(run, args.n, labels).astype(np.float32)
+    x = report.draw(run, args.n, labels, seed=args.seed).astype(np.float32)
     out = args.out if args.out.endswith(".npy") else args.out + ".npy"
     try:
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)

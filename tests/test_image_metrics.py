@@ -161,17 +161,18 @@ def test_features_are_the_same_on_the_device(backend_name, held_out):
 
 class RealDigitsGAN:
     """Stands in for a trained GAN: 'generates' real digits of the bundled sample, as
-    device arrays, picked with its own ``rng`` as the real GANs draw their noise (so
-    the test can check that scoring leaves that generator alone).
+    device arrays, picked with its own ``rng`` unless given one, as the real GANs draw
+    their noise (so the test can check that scoring leaves that generator alone).
     """
 
     def __init__(self):
         self.x, self.y = load_mnist_sample("all")
         self.rng = mg.backend.default_rng(0)
 
-    def generate(self, n, labels=None):
+    def generate(self, n, labels=None, rng=None):
+        rng = self.rng if rng is None else rng
         if labels is None:
-            idx = mg.backend.to_numpy(self.rng.choice(len(self.x), n, replace=False))
+            idx = mg.backend.to_numpy(rng.choice(len(self.x), n, replace=False))
         else:
             labels = mg.backend.to_numpy(labels)
             idx = np.array([np.flatnonzero(self.y == k)[i] for i, k in enumerate(labels)])

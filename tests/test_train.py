@@ -168,6 +168,20 @@ def test_resume_is_bit_identical(tmp_path, model):
     assert steps == sorted(steps) and steps[-1] == 6
 
 
+def test_looking_at_a_run_does_not_change_it(tmp_path):
+    """Pictures and scores draw their own noise: sampling every step or never gives
+    the same parameters (and so resuming, which scores at other steps, is exact)."""
+    common = ["--model", "cgan", "--dataset", "ring", "--iterations", "4", "--seed", "2"]
+    train(tmp_path, *common, "--sample-every", "1", "--checkpoint-every", "1",
+          "--out", str(tmp_path / "often"))
+    train(tmp_path, *common, "--sample-every", "100", "--checkpoint-every", "100",
+          "--out", str(tmp_path / "rarely"))
+    a = checkpoint_arrays(tmp_path / "often" / "checkpoint.npz")
+    b = checkpoint_arrays(tmp_path / "rarely" / "checkpoint.npz")
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
 def test_refuses_to_overwrite_a_run(tmp_path):
     train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1",
           "--out", str(tmp_path / "r"))

@@ -21,9 +21,10 @@ class GAN:
         self.n_critic = n_critic
         self.rng = backend.default_rng(seed)
 
-    def noise(self, n):
-        """z ~ N(0, I): (n, latent_dim), float32."""
-        return autograd.Tensor(self.rng.standard_normal((n, self.latent_dim), dtype="float32"))
+    def noise(self, n, rng=None):
+        """z ~ N(0, I): (n, latent_dim), float32, from ``rng`` (default: the training one)."""
+        rng = self.rng if rng is None else rng
+        return autograd.Tensor(rng.standard_normal((n, self.latent_dim), dtype="float32"))
 
     @staticmethod
     def update(optimizer, loss):
@@ -39,12 +40,16 @@ class GAN:
         optimizer.step()
         return loss.item()
 
-    def generate(self, n, training=False):
-        """n samples from G as a raw array (eval mode unless ``training``)."""
+    def generate(self, n, training=False, rng=None):
+        """n samples from G as a raw array (eval mode unless ``training``).
+
+        Pass ``rng`` for pictures and scores: drawing from the training generator
+        would change the rest of the run, and a resumed run would then differ.
+        """
         was_training = self.G.training
         self.G.train(training)
         with autograd.no_grad():
-            x = self.G(self.noise(n)).data
+            x = self.G(self.noise(n, rng)).data
         self.G.train(was_training)
         return x
 

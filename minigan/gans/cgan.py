@@ -85,10 +85,10 @@ class CGAN(GAN):
         self.num_classes = num_classes
         self.g_loss = GENERATOR_LOSSES[g_loss]
 
-    def labels(self, n):
+    def labels(self, n, rng=None):
         """n labels drawn uniformly, as one-hot rows (N, classes)."""
-        return Tensor(one_hot(self.rng.integers(0, self.num_classes, n),
-                                       self.num_classes))
+        rng = self.rng if rng is None else rng
+        return Tensor(one_hot(rng.integers(0, self.num_classes, n), self.num_classes))
 
     def train_step(self, next_batch):
         for _ in range(self.n_critic):
@@ -101,13 +101,12 @@ class CGAN(GAN):
         loss_g = self.update(self.opt_g, self.g_loss(self.D(self.G(self.noise(len(x)), y), y)))
         return {"loss_d": loss_d, "loss_g": loss_g}
 
-    def generate(self, n, labels=None, training=False):
+    def generate(self, n, labels=None, training=False, rng=None):
         """n samples for the given integer labels (N,), or uniformly drawn ones."""
-        y = self.labels(n) if labels is None else \
-            Tensor(one_hot(labels, self.num_classes))
+        y = self.labels(n, rng) if labels is None else Tensor(one_hot(labels, self.num_classes))
         was_training = self.G.training
         self.G.train(training)
         with no_grad():
-            x = self.G(self.noise(n), y).data
+            x = self.G(self.noise(n, rng), y).data
         self.G.train(was_training)
         return x
