@@ -22,7 +22,7 @@ class LinearFunction(Function):
     """
 
     def forward(self, x, w, b=None):
-        y = x @ w.T
+        y = fm.matrix_product(x, w.T)
         if b is not None:
             y += b      # y is a fresh array: add in place, no extra temporary
         return y
