@@ -10,12 +10,15 @@
 * errors, dtypes, and inputs left untouched.
 Shapes, strides, paddings and output paddings are drawn by hypothesis.
 """
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 import minigan as mg
 import minigan.functional as F
+from minigan.functional import conv as conv_module
 
 pytestmark = pytest.mark.both_backends
 
@@ -170,6 +173,16 @@ def test_conv_transpose2d_matches_loop_definition(backend_name, case):
     expected = conv_transpose2d_loops(case["x"], case["w"], case["b"], case["stride"],
                                       case["padding"], case["output_padding"])
     np.testing.assert_allclose(host(_call_convT(case)), expected, rtol=1e-12, atol=1e-12)
+
+
+@given(case=conv_transpose_cases())
+def test_conv_transpose2d_made_in_parts_matches_loop_definition(backend_name, case):
+    """Large column matrices are made a few kernel rows at a time: force one row per part."""
+    with mock.patch.object(conv_module, "_PART_BYTES", 1):
+        got = host(_call_convT(case))
+    expected = conv_transpose2d_loops(case["x"], case["w"], case["b"], case["stride"],
+                                      case["padding"], case["output_padding"])
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
 @given(case=conv_cases())
