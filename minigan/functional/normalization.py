@@ -52,7 +52,9 @@ class BatchNormTrain(Function):
     """Training-mode batch norm of x with per-channel gamma, beta (any of them may be absent).
 
     Inputs: x, then gamma and beta if ``affine``.  Statistics are computed in
-    forward; the running ones are updated there, outside the graph.
+    forward; the running ones are updated there, outside the graph.  Only the
+    per-channel mu and 1/sqrt(var + eps) are kept: xhat = (x - mu) / std is
+    recomputed in backward (one pass) instead of holding an array as large as x.
     """
 
     def __init__(self, eps, affine, running_mean, running_var, momentum):
@@ -63,14 +65,17 @@ class BatchNormTrain(Function):
         xp = backend.get_array_module(x)
         axes, shape = _stat_axes(x), _channel_shape(x)
         mu = x.mean(axis=axes, keepdims=True)
-        centered = x - mu
-        var = (centered * centered).mean(axis=axes, keepdims=True)
-        self.inv_std = 1 / xp.sqrt(var + self.eps)
-        self.xhat = centered * self.inv_std
+        y = x - mu                                      # becomes the output, in place
+        var = (y * y).mean(axis=axes, keepdims=True)    # two-pass: no cancellation
+        self.mu, self.inv_std = mu, 1 / xp.sqrt(var + self.eps)
         self._update_running(mu.reshape(-1), var.reshape(-1), x.size // x.shape[1])
+        # y = (x - mu) * (gamma / std) + beta, with the per-channel factors folded first
         if not self.affine:
-            return self.xhat
-        return self.xhat * gamma.reshape(shape) + beta.reshape(shape)
+            y *= self.inv_std
+            return y
+        y *= self.inv_std * gamma.reshape(shape)
+        y += beta.reshape(shape)
+        return y
 
     def _update_running(self, mu, var, m):
         momentum = self.momentum
@@ -85,11 +90,10 @@ class BatchNormTrain(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
+        if not is_grad_enabled():       # plain backward: the same formula on raw arrays
+            return self._backward_arrays(gy.data)
         axes, shape = _stat_axes(x), _channel_shape(x)
-        if is_grad_enabled():           # a graph is wanted: xhat must depend on x
-            xhat, inv_std = _normalize(x, self.eps)
-        else:                           # plain backward: the saved arrays are the same numbers
-            xhat, inv_std = Tensor(self.xhat), Tensor(self.inv_std)
+        xhat, inv_std = _normalize(x, self.eps)        # a graph is wanted: xhat depends on x
         sum_gy = _sum(gy, axes, keepdims=True)                  # (1, C[, 1, 1]) = dL/dbeta
         sum_gy_xhat = _sum(gy * xhat, axes, keepdims=True)      # dL/dgamma
         gx = ggamma = gbeta = None
@@ -103,6 +107,34 @@ class BatchNormTrain(Function):
             ggamma = _reshape(sum_gy_xhat, (x.shape[1],))
         if self.affine and self.needs_input_grad[2]:
             gbeta = _reshape(sum_gy, (x.shape[1],))
+        return (gx, ggamma, gbeta) if self.affine else gx
+
+    def _backward_arrays(self, gy):
+        """The gradients above without a graph: two new arrays instead of seven.
+
+        With xc = x - mu and scale = gamma / std, the input gradient is per channel
+        an affine function of gy and xc:
+            gx = scale * gy - (scale / std^2) * mean(gy * xc) * xc - scale * mean(gy)
+        """
+        x = self.inputs[0].data
+        axes, shape = _stat_axes(x), _channel_shape(x)
+        m = x.size // x.shape[1]
+        xc = x - self.mu
+        tmp = gy * xc
+        sum_gy, sum_gy_xc = gy.sum(axis=axes, keepdims=True), tmp.sum(axis=axes, keepdims=True)
+        gx = ggamma = gbeta = None
+        if self.needs_input_grad[0]:
+            scale = self.inv_std * self.inputs[1].data.reshape(shape) if self.affine \
+                else self.inv_std
+            gx = xc
+            gx *= -scale * self.inv_std * self.inv_std * (sum_gy_xc / m)
+            gx -= scale * (sum_gy / m)
+            gx += backend.get_array_module(x).multiply(gy, scale, out=tmp)
+        if self.affine and self.needs_input_grad[1]:     # sum(gy * xhat)
+            ggamma = Tensor((sum_gy_xc * self.inv_std).reshape(-1))
+        if self.affine and self.needs_input_grad[2]:
+            gbeta = Tensor(sum_gy.reshape(-1))
+        gx = None if gx is None else Tensor(gx)
         return (gx, ggamma, gbeta) if self.affine else gx
 
 
