@@ -230,13 +230,13 @@ def compare_layouts(np, repeats=9):
 
 def worker(threads, rounds, use_torch):
     """Run every benchmark on ``threads`` threads; return a dict (printed as JSON)."""
+    import numpy as np          # before the limit: threadpoolctl limits loaded libraries only
     limiter = None
     try:
         from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(limits=threads)
+        limiter = threadpool_limits(limits=threads, user_api="blas")
     except ImportError:
         pass
-    import numpy as np
     torch = None
     if use_torch:
         try:
