@@ -31,11 +31,12 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
+
+import machine  # noqa: E402  (benchmarks/machine.py, beside this script)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -303,30 +304,8 @@ def run_threads(threads, rounds, use_torch):
     return json.loads(done.stdout)
 
 
-def machine_description():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    blas = "?"
-    try:
-        import numpy as np
-        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{deps.get('name')} {deps.get('version')}"
-    except Exception:  # older NumPy has no dict form; the name is only informative
-        pass
-    coretype = os.environ.get("OPENBLAS_CORETYPE")
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, BLAS {blas}"
-            + (f", OPENBLAS_CORETYPE={coretype}" if coretype else ""))
-
-
 def print_report(results, command):
-    print(f"Machine: {machine_description()}")
+    print(f"Machine: {machine.describe()}")
     print(f"Command: `{command}`; date {datetime.date.today().isoformat()}")
     for r in results:
         busy = max(r["load_before"], r["load_after"])

@@ -79,15 +79,16 @@ import datetime
 import itertools
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
+import machine  # noqa: E402  (benchmarks/machine.py, beside this script)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-CORETYPE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+CORETYPE_VARS = machine.CORETYPE_VARS
 if ROOT not in sys.path:          # this checkout's minigan, not an installed one
     sys.path.insert(0, ROOT)
 
@@ -570,28 +571,6 @@ def subprocess_json(args, threads, unset_coretype):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def machine_description():
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    blas = "?"
-    try:
-        import numpy as np
-        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{deps.get('name')} {deps.get('version')}"
-    except Exception:  # older NumPy has no dict form; the name is only informative
-        pass
-    env = ", ".join(f"{v}={os.environ[v]}" for v in CORETYPE_VARS if v in os.environ)
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, BLAS {blas}"
-            + (f"; environment: {env}" if env else ""))
-
-
 def fmt_row(row, matmul):
     gflops = row["flops"] / (row["ms"] / 1e3) / 1e9
     line = (f"| {row['name']} | {row['ms']:.1f} ({row['ms_min']:.1f}-{row['ms_max']:.1f}) |")
@@ -728,7 +707,7 @@ def main(argv=None):
                      "--backend", args.backend], 1, False))
     command = "python benchmarks/bench_train.py" + "".join(
         " " + a for a in (argv if argv is not None else sys.argv[1:]))
-    print(f"Machine: {machine_description()}")
+    print(f"Machine: {machine.describe()}")
     if timing:
         print(f"NumPy {timing[0]['numpy']}, PyTorch {timing[0]['torch'] or 'not installed'}, "
               f"backend {args.backend}")

@@ -1,0 +1,28 @@
+"""What machine a benchmark ran on: CPU model, cores, Python, BLAS and its settings."""
+import os
+import platform
+
+CORETYPE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def describe():
+    """One line for a results table, e.g. 'AMD EPYC ..., 2 cores, Python 3.11.7, BLAS ...'."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    blas = "?"
+    try:
+        import numpy as np
+        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{deps.get('name')} {deps.get('version')}"
+    except Exception:  # older NumPy has no dict form; the name is only informative
+        pass
+    env = ", ".join(f"{v}={os.environ[v]}" for v in CORETYPE_VARS if v in os.environ)
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, BLAS {blas}"
+            + (f"; environment: {env}" if env else ""))
