@@ -133,11 +133,12 @@ def test_wgan_on_ring_recorded_figure(tmp_path):
 
 @pytest.mark.slow
 def test_gan_on_ring_recorded_figure(tmp_path):
-    """Recorded in the README: the vanilla GAN's samples lie near the ring (median radius
-    2.08) but collapse onto one mode (1 of 8 covered, 2.5% high quality)."""
-    run_command(tmp_path, "--model", "gan", "--dataset", "ring")
-    radius, _ = ring_shape(run_samples(tmp_path))
-    assert abs(radius - 2.0) < 0.2
+    """Recorded in the README: at this budget the vanilla GAN does not find the ring's
+    modes.  Two runs that differ only in floating-point rounding collapsed differently
+    (1 mode, 2.5% high quality; 2 modes, 0.2%), so the figure is the failure itself,
+    which lesson 10 explains; if a change makes it succeed, update the README."""
+    m = run_command(tmp_path, "--model", "gan", "--dataset", "ring")
+    assert m["modes_covered"] <= 3 and m["high_quality_rate"] < 0.1
 
 
 # -------------------------------------------- slow: images (bundled digits)
