@@ -73,13 +73,6 @@ def layer_flops(kind, x_shape, w_shape, input_grad):
 
 # ------------------------------------------------------------------ worker
 
-def load_average():
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float("nan")
-
-
 MATMUL_N = 2048
 
 
@@ -238,14 +231,8 @@ def worker(threads, rounds, use_torch):
         limiter = threadpool_limits(limits=threads, user_api="blas")
     except ImportError:
         pass
-    torch = None
-    if use_torch:
-        try:
-            import torch
-            torch.set_num_threads(threads)
-        except ImportError:
-            torch = None
-    out = dict(threads=threads, load_before=load_average(), numpy=np.__version__,
+    torch = machine.import_torch(threads) if use_torch else None
+    out = dict(threads=threads, load_before=machine.load_average(), numpy=np.__version__,
                torch=None if torch is None else torch.__version__, layers=[])
     matmul = matmul_step(np)
     # Idle BLAS and OpenMP threads spin for a while before they sleep (OpenBLAS for
@@ -282,7 +269,7 @@ def worker(threads, rounds, use_torch):
         out["layers"].append(row)
     if threads == 1:
         out["layouts"] = compare_layouts(np)
-    out["load_after"] = load_average()
+    out["load_after"] = machine.load_average()
     if limiter is not None:
         limiter.restore_original_limits()
     return out
@@ -352,7 +339,7 @@ def main(argv=None):
     if args.worker is not None:
         print(json.dumps(worker(args.worker, args.rounds, not args.no_torch)))
         return
-    load = load_average()
+    load = machine.load_average()
     if load > 0.7:
         print(f"WARNING: load average is {load:.2f} on {os.cpu_count()} cores: other "
               "processes are running, so timings will be noisy and lower than they can be.",

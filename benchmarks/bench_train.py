@@ -378,13 +378,6 @@ def other_cores(before, after):
     return max(0.0, ((after[2] - before[2]) - (after[1] - before[1])) / wall) if wall else 0.0
 
 
-def load_average():
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float("nan")
-
-
 def openblas_kernel():
     try:
         from threadpoolctl import threadpool_info
@@ -454,15 +447,9 @@ def summarise(t_ours, t_theirs):
 
 def worker(threads, rounds, use_torch, rows, scaling, backend_name, target):
     start = cpu_snapshot()
-    load_before = load_average()
+    load_before = machine.load_average()
     import numpy as np
-    torch = None
-    if use_torch:
-        try:
-            import torch
-            torch.set_num_threads(threads)
-        except ImportError:
-            torch = None
+    torch = machine.import_torch(threads) if use_torch else None
     device = "cuda" if backend_name == "cupy" else "cpu"
     if torch is not None and device == "cuda" and not torch.cuda.is_available():
         torch = None
@@ -494,7 +481,7 @@ def worker(threads, rounds, use_torch, rows, scaling, backend_name, target):
         out["scaling"].append(run(f"dcgan, batch {batch}", "dcgan", "image", batch, {}))
     out["matmul_gflops"] = statistics.median(out["matmul"])
     out["other_cores"] = other_cores(start, cpu_snapshot())
-    out["load_after"] = load_average()
+    out["load_after"] = machine.load_average()
     return out
 
 
@@ -669,7 +656,7 @@ def main(argv=None):
         print(json.dumps(memory_worker(framework, int(index), args.iterations, args.backend)))
         return
 
-    load = load_average()
+    load = machine.load_average()
     if load > 0.7:
         print(f"WARNING: load average is {load:.2f} on {os.cpu_count()} cores: other "
               "processes are running, so timings will be noisy and slower.", file=sys.stderr)

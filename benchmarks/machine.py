@@ -26,3 +26,21 @@ def describe():
     env = ", ".join(f"{v}={os.environ[v]}" for v in CORETYPE_VARS if v in os.environ)
     return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, BLAS {blas}"
             + (f"; environment: {env}" if env else ""))
+
+
+def load_average():
+    """The 1-minute load average (NaN where the system does not say)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def import_torch(threads):
+    """PyTorch limited to ``threads`` threads, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    return torch
