@@ -40,16 +40,22 @@ class GAN:
         optimizer.step()
         return loss.item()
 
-    def generate(self, n, training=False, rng=None):
+    def generator_inputs(self, n, rng=None):
+        """What G is called with to draw n samples: here just the noise z."""
+        return (self.noise(n, rng),)
+
+    def generate(self, n, training=False, rng=None, **conditions):
         """n samples from G as a raw array (eval mode unless ``training``).
 
         Pass ``rng`` for pictures and scores: drawing from the training generator
         would change the rest of the run, and a resumed run would then differ.
+        ``conditions`` go to ``generator_inputs`` (cgan's ``labels``).
         """
+        inputs = self.generator_inputs(n, rng, **conditions)
         was_training = self.G.training
         self.G.train(training)
         with autograd.no_grad():
-            x = self.G(self.noise(n, rng)).data
+            x = self.G(*inputs).data
         self.G.train(was_training)
         return x
 

@@ -101,12 +101,7 @@ class CGAN(GAN):
         loss_g = self.update(self.opt_g, self.g_loss(self.D(self.G(self.noise(len(x)), y), y)))
         return {"loss_d": loss_d, "loss_g": loss_g}
 
-    def generate(self, n, labels=None, training=False, rng=None):
-        """n samples for the given integer labels (N,), or uniformly drawn ones."""
+    def generator_inputs(self, n, rng=None, labels=None):
+        """(z, one-hot y) for the given integer labels (N,), or uniformly drawn ones."""
         y = self.labels(n, rng) if labels is None else Tensor(one_hot(labels, self.num_classes))
-        was_training = self.G.training
-        self.G.train(training)
-        with no_grad():
-            x = self.G(self.noise(n, rng), y).data
-        self.G.train(was_training)
-        return x
+        return self.noise(n, rng), y
