@@ -61,12 +61,15 @@ def scores(run):
     if data.kind == "toy1d":
         return metrics.gaussian_1d_metrics(draw(run, N_METRIC_SAMPLES)[:, 0])
     if data.kind == "toy2d":
-        result = metrics.mode_metrics(draw(run, N_METRIC_SAMPLES), data.modes, data.std)
+        # cgan: one draw with every label equally often serves both scores
+        labels = np.arange(N_METRIC_SAMPLES) % data.num_classes \
+            if run.config["model"] == "cgan" else None
+        x = draw(run, N_METRIC_SAMPLES, labels)
+        result = metrics.mode_metrics(x, data.modes, data.std)
         result.pop("samples_per_mode", None)
-        if run.config["model"] == "cgan":
-            labels = np.arange(N_METRIC_SAMPLES) % data.num_classes
-            result["label_accuracy"] = metrics.label_accuracy_toy(
-                draw(run, N_METRIC_SAMPLES, labels), labels, data.modes, data.std)
+        if labels is not None:
+            result["label_accuracy"] = metrics.label_accuracy_toy(x, labels, data.modes,
+                                                                  data.std)
         return result
     from . import image_metrics              # loads the shipped digit classifier
     return image_metrics.image_scores(run)
