@@ -26,12 +26,6 @@ class OptimizerStateError(ValueError):
     """``load_state_dict`` got a state that does not fit this optimiser (one-line message)."""
 
 
-def _host_copy(a):
-    """A NumPy copy of a backend array (never a view of the live array)."""
-    host = backend.to_numpy(a)
-    return host.copy() if host is a else host
-
-
 class Optimizer:
     """Base class: the parameter list, ``lr``, per-parameter state, step/zero_grad/state_dict.
 
@@ -82,7 +76,7 @@ class Optimizer:
         for name in self.hyperparameters:
             result[name] = getattr(self, name)
         result["state"] = {
-            str(i): {k: (v if k == "step" else _host_copy(v)) for k, v in s.items()}
+            str(i): {k: (v if k == "step" else backend.host_copy(v)) for k, v in s.items()}
             for i, s in enumerate(self.state) if s}
         return result
 
