@@ -17,6 +17,7 @@ WGAN (Arjovsky et al. 2017, Algorithm 1) clips the critic's weights to
 [-c, c] after each step: ``clip_parameters(critic.parameters(), 0.01)``.
 """
 import math
+import numbers
 
 from . import backend
 from .autograd import Tensor
@@ -44,8 +45,9 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{type(self).__name__}: a parameter appears more than once")
-        if lr < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {lr}")
+        if not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be a finite "
+                             f"number >= 0, got lr={lr!r}")
         self.lr = lr
         self.state = [{} for _ in self.params]
 

@@ -1,5 +1,7 @@
-"""Losses: binary cross-entropy (from logits and from probabilities), mean squared error.
+"""Losses: binary cross-entropy (from logits and from probabilities), mean squared error,
+and softmax cross-entropy (log_softmax, cross_entropy) for classifiers.
 
+Each takes ``reduction`` = "mean" (the default), "sum" or "none", as PyTorch's.
 The GAN losses of Goodfellow et al. (2014) are binary cross-entropies; taking
 them from logits is the stable way: with t the target and x the logit,
     BCE(x, t) = -t log sigmoid(x) - (1 - t) log(1 - sigmoid(x)) = softplus(x) - t x,

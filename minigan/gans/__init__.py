@@ -6,7 +6,8 @@
     wgan-gp  Gulrajani et al. 2017             wgan.py
     cgan     Mirza and Osindero 2014           cgan.py
 
-``build(config, data)`` makes the networks and optimisers for a data set; the
+``build(config, data_shape, kind, num_classes, seed)`` makes the networks, optimisers
+and training algorithm for a data set (``defaults(model, kind)`` gives a config); the
 defaults below are each paper's recipe, with the differences between toy and
 image data that the reference code makes.
 """
@@ -78,19 +79,19 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     conv = image and config["arch"] == "conv"
     z, hidden = config["latent_dim"], tuple(config["hidden"])
     batch_norm = model == "dcgan" and not conv
-    act = nn.ReLU if config["activation"] == "relu" else (lambda: nn.LeakyReLU(0.2))
+    act = config["activation"]      # both MLPs; the conv nets keep DCGAN's ReLU / LeakyReLU
     if model == "cgan":
         if conv:
             G = ConditionalConvGenerator(z, num_classes, data_shape[0])
             D = ConditionalConvDiscriminator(num_classes, data_shape[0])
         else:
-            G = ConditionalMLPGenerator(z, num_classes, data_shape, hidden, image)
-            D = ConditionalMLPDiscriminator(num_classes, data_shape, hidden[::-1])
+            G = ConditionalMLPGenerator(z, num_classes, data_shape, hidden, image, act)
+            D = ConditionalMLPDiscriminator(num_classes, data_shape, hidden[::-1], act)
     elif conv:
         G = DCGANGenerator(z, data_shape[0])
         D = DCGANDiscriminator(data_shape[0], batch_norm=model != "wgan-gp")
     else:
-        G = MLPGenerator(z, data_shape, hidden, image, batch_norm)
+        G = MLPGenerator(z, data_shape, hidden, image, batch_norm, act)
         D = MLPDiscriminator(data_shape, hidden[::-1], batch_norm, act)
     if conv or model == "dcgan":
         dcgan_init(G), dcgan_init(D)
