@@ -12,9 +12,10 @@ and minigan/nn/, each operator below makes mutants, one change each:
     scale      a returned gradient g -> 2 g
     needs      needs[i] -> not needs[i]               which gradients are made
 
-Each mutant is written into the source file, the Function's tests run in a
-subprocess (NumPy backend, one thread, stop at the first failure), and the file
-is restored.  A mutant is *killed* when a test fails.  The first run selects the
+For each mutant a forked child of the script (which imported minigan and pytest
+once) executes the mutated source in the module's namespace and runs the
+Function's tests (NumPy backend, one thread, stop at the first failure); source
+files are never modified.  POSIX only (os.fork).  A mutant is *killed* when a test fails.  The first run selects the
 Function's own tests (-k); survivors run again against all the tests of their
 file before being reported.
 
@@ -26,13 +27,29 @@ The record of the last full run is in tests/README.md.
 import argparse
 import ast
 import copy
+import importlib
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")            # before NumPy is imported
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402
+
+# tests/conftest.py loads the profile named by MINIGAN_HYPOTHESIS: ten fixed examples,
+# and no shrinking (a failing example need not be minimal to kill a mutant)
+settings.register_profile("mutation", max_examples=10, derandomize=True, database=None,
+                          deadline=None, phases=(Phase.explicit, Phase.generate),
+                          suppress_health_check=list(HealthCheck))
+os.environ["MINIGAN_HYPOTHESIS"] = "mutation"
+
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
+import minigan  # noqa: E402,F401  (imported once; each forked child mutates its copy)
 FILES = sorted((ROOT / "minigan" / "functional").glob("*.py")) + \
     sorted((ROOT / "minigan" / "nn").glob("*.py"))
 BACKWARDS = ("backward", "_backward_arrays")
@@ -174,25 +191,36 @@ def _tests_for(mutant, everything=False):
     return files, KEYWORDS.get(mutant.cls, mutant.cls.lower())
 
 
+def _module_name(path):
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
 def run(mutant, everything=False):
-    """True when a test fails with the mutant in place (killed)."""
-    original = mutant.path.read_text(encoding="utf-8")
+    """True when a test fails with the mutant in place (killed).
+
+    The tests run in a forked child of this process, which imported minigan,
+    pytest and hypothesis once: the child executes the mutated source in the
+    module's namespace (every function looks its classes up there at call time)
+    and runs pytest; the source file is never touched.
+    """
     files, keyword = _tests_for(mutant, everything)
-    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-               "-W", "ignore", *files]
     selection = "numpy" if keyword is None else f"numpy and ({keyword})"
-    command += ["-k", selection]
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", MINIGAN_HYPOTHESIS="ci")
-    try:
-        mutant.path.write_text(ast.unparse(mutant.tree) + "\n", encoding="utf-8")
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=1800)
-    finally:
-        mutant.path.write_text(original, encoding="utf-8")
-    if result.returncode == 5:
-        raise RuntimeError(f"no test selected for {mutant.label()}: {' '.join(command)}")
-    return result.returncode != 0
+    args = ["-q", "-x", "-p", "no:cacheprovider", "-W", "ignore", *files, "-k", selection]
+    pid = os.fork()
+    if pid == 0:                                        # the child: mutate, test, exit
+        code = 3
+        try:
+            module = importlib.import_module(_module_name(mutant.path))
+            exec(compile(mutant.tree, str(mutant.path), "exec"), module.__dict__)
+            sys.stdout = sys.stderr = open(os.devnull, "w")
+            code = int(pytest.main(args))
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 5:
+        raise RuntimeError(f"no test selected for {mutant.label()}: pytest {' '.join(args)}")
+    return code != 0
 
 
 def main():
