@@ -13,9 +13,13 @@ and minigan/nn/, each operator below makes mutants, one change each:
     needs      needs[i] -> not needs[i]               which gradients are made
 
 For each mutant a forked child of the script (which imported minigan and pytest
-once) executes the mutated source in the module's namespace and runs the
-Function's tests (NumPy backend, one thread, stop at the first failure); source
-files are never modified.  POSIX only (os.fork).  A mutant is *killed* when a test fails.  The first run selects the
+once) executes the mutated source in the module's namespace; source files are
+never modified (POSIX only: os.fork).  The child first runs the checks of the
+tests on their own examples, drawn once (a fixed draw of every case in
+tests/engine/cases.py and the layer examples of test_fast_paths.py): gradcheck,
+gradgradcheck, array backward == graph backward, fast path == plain path.  A
+mutant that passes them runs the Function's tests with pytest (NumPy backend,
+one thread, stop at the first failure).  A mutant is *killed* when a test fails.  The first run selects the
 Function's own tests (-k); survivors run again against all the tests of their
 file before being reported.
 
@@ -44,6 +48,7 @@ from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 settings.register_profile("mutation", max_examples=10, derandomize=True, database=None,
                           deadline=None, phases=(Phase.explicit, Phase.generate),
                           suppress_health_check=list(HealthCheck))
+settings.load_profile("mutation")        # before any test module is imported here
 os.environ["MINIGAN_HYPOTHESIS"] = "mutation"
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,6 +196,51 @@ def _tests_for(mutant, everything=False):
     return files, KEYWORDS.get(mutant.cls, mutant.cls.lower())
 
 
+def quick_examples():
+    """The tests' own examples, drawn once: a fixed draw of every case of cases.py and
+    the layer examples of test_fast_paths.py, as (name, fn, float64 arrays)."""
+    sys.path.insert(0, str(ROOT / "tests" / "engine"))
+    import cases
+    import test_fast_paths as tfp
+    examples = [(name,) + tuple(tfp._one_example(s)) for name, s in sorted(cases.CASES.items())]
+    examples += [(name, fn, arrays) for name, (fn, arrays) in tfp._layer_examples().items()]
+    return tfp, examples
+
+
+class _SetAttr:
+    """What assert_paths_agree needs of pytest's monkeypatch, outside pytest."""
+    def setattr(self, obj, name, value):
+        setattr(obj, name, value)
+
+
+def quick_killed(mutant, tfp, examples):
+    """True when gradcheck, gradgradcheck, array == graph, or fast == plain fails on one of
+    the examples with the mutant in place (in a forked child, as ``run``)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            import numpy as np
+            from minigan.functional import fast
+            module = importlib.import_module(_module_name(mutant.path))
+            exec(compile(mutant.tree, str(mutant.path), "exec"), module.__dict__)
+            for name, fn, arrays in examples:
+                xs = [minigan.backend.asarray(np.asarray(a, dtype="float64")) for a in arrays]
+                mode = "elementwise" if sum(a.size for a in xs) <= 40 else "direction"
+                if name != "astype":    # a float32 round trip: too coarse for differences
+                    minigan.gradcheck(fn, xs, mode=mode)
+                    minigan.gradgradcheck(fn, xs, mode=mode)
+                tfp.assert_same_gradients(fn, xs)
+                tfp.assert_paths_agree(fn, arrays, _SetAttr())
+                fast.enabled = True
+        except BaseException:           # any failure or crash kills the mutant
+            code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) != 0
+
+
 def _module_name(path):
     return ".".join(path.relative_to(ROOT).with_suffix("").parts)
 
@@ -236,11 +286,16 @@ def main():
             print(m.label())
         return 0
     survivors, start = [], time.time()
+    tfp, examples = quick_examples()
+    for f in files:     # control: the unchanged code must pass the checks
+        same = Mutant(f, "-", "-", "control", 0, ast.parse(f.read_text(encoding="utf-8")), "")
+        if quick_killed(same, tfp, examples):
+            raise SystemExit(f"the unchanged {f.name} fails the checks: fix that first")
     for i, m in enumerate(all_mutants, 1):
-        killed = run(m)
-        print(f"[{i}/{len(all_mutants)}] {'killed ' if killed else 'SURVIVED'} {m.label()}",
-              flush=True)
-        if not killed:
+        how = "checks" if quick_killed(m, tfp, examples) else "tests" if run(m) else None
+        print(f"[{i}/{len(all_mutants)}] {'killed (' + how + ')' if how else 'SURVIVED'} "
+              f"{m.label()}", flush=True)
+        if how is None:
             survivors.append(m)
     print(f"first pass: {len(all_mutants) - len(survivors)} killed, {len(survivors)} "
           f"survived ({time.time() - start:.0f} s); survivors against all their file's tests:",
