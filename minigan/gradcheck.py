@@ -87,7 +87,7 @@ def _check(fn, xs, us, eps, atol, rtol, mode, rng, what, create_graph=False):
             shifted.append(_score(fn, moved, us))
         numeric = (shifted[0] - shifted[1]) / (2 * eps)
         exact = sum(_dot(g, v) for g, v in zip(analytic, vs))
-        if abs(numeric - exact) > atol + rtol * abs(numeric):
+        if not abs(numeric - exact) <= atol + rtol * abs(numeric):    # NaN fails too
             raise GradcheckError(
                 f"{what}: directional derivative along a random direction: "
                 f"analytic {exact:.10g}, numerical {numeric:.10g}")
@@ -104,7 +104,7 @@ def _check(fn, xs, us, eps, atol, rtol, mode, rng, what, create_graph=False):
             flat[j] = old
             numeric = (plus - minus) / (2 * eps)
             exact = g_flat[j].item()
-            if abs(numeric - exact) > atol + rtol * abs(numeric):
+            if not abs(numeric - exact) <= atol + rtol * abs(numeric):    # NaN fails too
                 index = tuple(int(k) for k in _unravel(j, x.shape))
                 raise GradcheckError(
                     f"{what}: input {i}, element {index}: "

@@ -49,7 +49,7 @@ def assert_same_gradients(fn, arrays):
     for a, b in zip(plain, graph):
         assert (a is None) == (b is None)
         if a is not None:
-            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, equal_nan=False)
 
 
 # ------------------------------------- array formula == graph formula, every Function
@@ -184,7 +184,7 @@ def assert_paths_agree(fn, arrays, monkeypatch):
     fast_r, plain_r = _both_paths(fn, arrays, monkeypatch)
     for a, b in zip(fast_r, plain_r):     # an unused second derivative: None or zeros
         np.testing.assert_allclose(0.0 if a is None else a, 0.0 if b is None else b,
-                                   rtol=1e-10, atol=1e-12)
+                                   rtol=1e-10, atol=1e-12, equal_nan=False)
 
 
 def _conv_args(case, with_bias=True):

@@ -44,6 +44,17 @@ class WrongGraphFormula(mg.Function):
         return gy * x * 3.0
 
 
+class NaNDerivative(mg.Function):
+    """x^2 whose derivative is NaN: every comparison with NaN is False, so a check
+    written as ``error > tolerance`` would pass it."""
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, gy, needs):
+        return gy * float("nan")
+
+
 def data(*shape, seed=0):
     return mg.backend.asarray(np.random.default_rng(seed).standard_normal(shape))
 
@@ -52,6 +63,12 @@ def data(*shape, seed=0):
 def test_catches_wrong_first_derivative(backend_name, mode):
     with pytest.raises(mg.GradcheckError, match="analytic .* numerical"):
         mg.gradcheck(lambda x: WrongSquare()(x), [data(3, 2)], mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["elementwise", "direction"])
+def test_catches_a_nan_derivative(backend_name, mode):
+    with pytest.raises(mg.GradcheckError, match="analytic nan"):
+        mg.gradcheck(lambda x: NaNDerivative()(x), [data(3)], mode=mode)
 
 
 def test_error_names_input_and_element(backend_name):
