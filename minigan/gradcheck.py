@@ -18,8 +18,9 @@ Two modes:
 ``gradgradcheck`` first checks the gradient computed with ``create_graph=True``
 (the graph formula, which a Function may keep beside a faster one on arrays)
 against central differences, then applies the same test to that gradient
-function, (x, u) -> ds/dx, so second derivatives are checked too.  Everything runs in float64, where central differences with eps = 1e-6
-are accurate to about 1e-10.
+function, (x, u) -> ds/dx, so second derivatives are checked too.  Everything
+runs in float64, where central differences with eps = 1e-6 are accurate to
+about 1e-10.  A NaN anywhere fails the check.
 """
 from . import backend
 from .autograd import Tensor, enable_grad, grad

@@ -1,14 +1,16 @@
 """Mutation testing of every derivative: plant a mistake in a backward, run its tests.
 
-A development tool (no dependency beyond pytest).  For every ``backward`` (and
-the array formula ``_backward_arrays``) of every Function in minigan/functional/
-and minigan/nn/, each operator below makes mutants, one change each:
+A development tool (no dependency beyond pytest).  For every ``backward`` of
+every Function in minigan/functional/ and minigan/nn/, BatchNormTrain's array
+formula ``_backward_arrays``, and the forward of the Functions that are
+themselves derivatives (GetItemGrad, DiagonalScale, Col2im, Conv2dGradW), each
+operator below makes mutants, one change each:
 
     flip       a + b <-> a - b                       a sign
     drop       a + b -> a,  a - b -> a,  -> b         a term
     swap       a - b, a / b, a @ b -> the operands swapped
     negate     -a -> a
-    const      a number c -> 2c (0 -> 1), outside indices
+    const      a number c -> 2c (0 -> 1), outside indices and reshape sizes
     scale      a returned gradient g -> 2 g
     needs      needs[i] -> not needs[i]               which gradients are made
 
@@ -19,11 +21,11 @@ tests on their own examples, drawn once (a fixed draw of every case in
 tests/engine/cases.py and the layer examples of test_fast_paths.py): gradcheck,
 gradgradcheck, array backward == graph backward, fast path == plain path.  A
 mutant that passes them runs the Function's tests with pytest (NumPy backend,
-one thread, stop at the first failure).  A mutant is *killed* when a test fails.  The first run selects the
-Function's own tests (-k); survivors run again against all the tests of their
-file before being reported.
+one thread, stop at the first failure; -k selects the Function's own tests),
+and a mutant that passes those runs all the tests of its file.  A mutant is
+*killed* when anything fails.
 
-    python scripts/mutate_derivatives.py                 # everything (~20-40 min, 1 core)
+    python scripts/mutate_derivatives.py                 # everything (~10 min, one core)
     python scripts/mutate_derivatives.py --only math.py  # one file
     python scripts/mutate_derivatives.py --list          # the mutants, without running
 The record of the last full run is in tests/README.md.
@@ -66,7 +68,7 @@ TESTS = {
     "math.py": ["tests/engine/test_functions.py", "tests/engine/test_fast_paths.py"],
     "activation.py": ["tests/engine/test_functions.py", "tests/engine/test_fast_paths.py"],
     "loss.py": ["tests/engine/test_functions.py", "tests/engine/test_softmax.py",
-                "tests/engine/test_fast_paths.py"],
+                "tests/engine/test_autograd.py", "tests/engine/test_fast_paths.py"],
     "conv.py": ["tests/engine/test_conv.py", "tests/engine/test_fast_paths.py"],
     "conv_fast.py": ["tests/engine/test_conv.py", "tests/engine/test_fast_paths.py"],
     "normalization.py": ["tests/engine/test_batchnorm.py", "tests/engine/test_fast_paths.py"],

@@ -11,7 +11,7 @@ and training algorithm for a data set (``defaults(model, kind)`` gives a config)
 defaults below are each paper's recipe, with the differences between toy and
 image data that the reference code makes.
 """
-from .. import nn, optim
+from .. import optim
 from .base import GAN
 from .cgan import (CGAN, ConditionalConvDiscriminator, ConditionalConvGenerator,
                    ConditionalMLPDiscriminator, ConditionalMLPGenerator, one_hot)
