@@ -192,7 +192,7 @@ def mutants(path):
 
 
 def _tests_for(mutant, everything=False):
-    files = TESTS[mutant.path.name]
+    files = TESTS.get(mutant.path.name, ["tests/engine"])   # a new file: every engine test
     if everything or mutant.cls in CONV_CLASSES:
         return files, None
     return files, KEYWORDS.get(mutant.cls, mutant.cls.lower())
