@@ -46,14 +46,21 @@ DESCRIPTION = """Train a GAN from the command line.
   python -m minigan.train --model wgan-gp --dataset ring     # 8 Gaussians on a ring
   python -m minigan.train --resume runs/dcgan-mnist --iterations 6000   # continue exactly
 
-Defaults that depend on the data: toy sets (gaussian, ring, grid) use 3000
-iterations, batch size 256, latent size 2 and MLP nets of 128x3; images use 3000
-iterations, batch size 64 and latent size 100.  Ctrl-C or SIGTERM stops after the
-current step with a checkpoint (exit 130 or 143); --resume continues exactly."""
+Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit 130 or
+143); --resume continues exactly.  Defaults that depend on the data:"""
+
+
+def _description():
+    lines = [DESCRIPTION]
+    for kind, name in (("toy2d", "toy sets (gaussian, ring, grid)"), ("image", "images")):
+        d = gans.DATA_DEFAULTS[kind]
+        lines.append(f"  {name}: {d['iterations']} iterations, batch size {d['batch_size']}, "
+                     f"latent size {d['latent_dim']}, MLP widths {_show(d['hidden'])}")
+    return "\n".join(lines)
 
 
 def make_parser():
-    p = cli.Parser(prog="python -m minigan.train", description=DESCRIPTION,
+    p = cli.Parser(prog="python -m minigan.train", description=_description(),
                    epilog=_recipes_help())
     p.add_argument("--model", choices=gans.MODELS, help="default: dcgan")
     p.add_argument("--dataset", choices=DATASETS, help="default: mnist")

@@ -219,7 +219,8 @@ def test_non_finite_weights_stop_the_run_and_are_never_saved(tmp_path):
     line = one_line(e2)
     assert c2 == 1 and "step 1" in line and "G." in line
     assert step_of(tmp_path / "huge") == 0
-    assert c3 == 1 and "non-finite" in one_line(e3) or "nan" in one_line(e3)
+    line = one_line(e3)
+    assert c3 == 1 and " at step " in line and "last finite checkpoint" in line
     for name in ("nan", "huge", "diverge"):
         assert _all_finite(tmp_path / name), name
 
@@ -353,12 +354,13 @@ def test_a_checkpoint_of_another_data_set_is_refused(small_run, tmp_path, capsys
            ["trained on ring", "grid"])
 
 
-def test_resuming_a_finished_run_equals_one_long_run(tmp_path, small_run, capsys):
-    """No stale "final" row: 4 steps then a resume to 8 equals 8 steps straight."""
-    assert train.main(["--resume", str(small_run), "--iterations", "8"]) == 0
-    assert train.main([*TOY, "--iterations", "8", "--out", str(tmp_path / "straight")]) == 0
-    assert [r for r in rows(small_run)] == rows(tmp_path / "straight")
-    a, b = arrays(small_run), arrays(tmp_path / "straight")
+def test_resuming_a_finished_run_equals_one_long_run(tmp_path, capsys):
+    """No stale "final" row: 5 steps, then a resume to 10, equals 10 steps straight."""
+    assert train.main([*TOY, "--iterations", "5", "--out", str(tmp_path / "run")]) == 0
+    assert train.main(["--resume", str(tmp_path / "run"), "--iterations", "10"]) == 0
+    assert train.main([*TOY, "--iterations", "10", "--out", str(tmp_path / "straight")]) == 0
+    assert rows(tmp_path / "run") == rows(tmp_path / "straight")
+    a, b = arrays(tmp_path / "run"), arrays(tmp_path / "straight")
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
@@ -371,10 +373,10 @@ def test_sample_errors_and_large_n(small_run, tmp_path, capsys):
            [".npy, .npz or .png"])
     assert not list(tmp_path.glob("*.npy")) and not list(tmp_path.glob(".tmp-*"))
     # drawn in batches of sample.BATCH from one noise stream: the first 10 of 5,000
-    # are the 10 of a run of 10
+    # are the 10 of a run of 10 (up to the rounding of a product of another size)
     for n, name in ((10, "a.npy"), (5000, "b.npz")):
         assert sample.main(["--run", str(small_run), "--n", str(n), "--out",
                             str(tmp_path / name)]) == 0
     a, b = np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npz")["samples"]
     assert 5000 > sample.BATCH and b.shape == (5000, 2)
-    np.testing.assert_array_equal(a, b[:10])
+    np.testing.assert_allclose(a, b[:10], rtol=1e-5, atol=1e-6)
