@@ -184,7 +184,8 @@ class StopSignals:
     def __enter__(self):
         try:
             for s in self.SIGNALS:
-                self._previous[s] = signal.signal(s, self._handle)
+                if signal.getsignal(s) is not signal.SIG_IGN:   # nohup'd, '&': left ignored
+                    self._previous[s] = signal.signal(s, self._handle)
         except ValueError:                  # not the main thread
             pass
         return self

@@ -54,7 +54,14 @@ def start(cwd, *flags, faults=()):
     """minigan.train in a child process, with faults injected (see faultinject.py)."""
     command = [INJECT, *faults, "--"] if faults else ["-m", "minigan.train"]
     return subprocess.Popen([sys.executable, *command, *flags], cwd=cwd, env=child_env(cwd),
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_as_in_a_terminal)
+
+
+def _as_in_a_terminal():
+    """Ctrl-C's default action in the child, even when pytest itself runs in the
+    background (where the shell starts it with SIGINT ignored, which minigan keeps)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(proc):

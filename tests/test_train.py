@@ -217,7 +217,8 @@ def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
                              "--model", "gan", "--dataset", "ring", "--iterations", "100000",
                              "--log-every", "1", "--out", str(out)],
                             cwd=tmp_path, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + TIMEOUT
     while time.time() < deadline:       # wait until it is really training
         log = out / "metrics.jsonl"
