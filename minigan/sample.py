@@ -26,8 +26,9 @@ FORMATS = (".npy", ".npz", ".png")
 
 
 def make_parser():
-    p = cli.Parser(prog="python -m minigan.sample", description=__doc__.split("\n\n")[0]
-                   .replace("python -m minigan.sample: d", "D"))
+    p = cli.Parser(prog="python -m minigan.sample",
+                   description="Draw new samples from a trained run.\n\n--out decides what is "
+                   "written:" + __doc__.split("by its extension:")[1].split("The array")[0])
     p.add_argument("--run", required=True, help="a run directory written by minigan.train")
     p.add_argument("--n", type=cli.positive_int, default=64, help="how many samples "
                    "(default: 64)")

@@ -208,6 +208,55 @@ def test_full_disk_is_one_line_and_loses_nothing(tmp_path, reference, fault, nam
     assert_same_run(run_dir, reference)
 
 
+FULL_DISK = """
+set -e
+mount -t tmpfs -o size=1m tmpfs disk && cd disk
+python -m minigan.train $TOY --iterations 5 --out a > /dev/null 2>&1
+fill() { python -c "import shutil; open('filler', 'wb').write(bytes(max(0, shutil.disk_usage('.').free - $1)))"; }
+fill 0                                             # not one byte free
+set +e
+python -m minigan.train $TOY --iterations 5 --out b 2> ../b.err; echo $? > ../b.rc
+rm filler; fill 49152                              # room for a few more saves
+python -m minigan.train --resume a --iterations 200 --log-every 1 --no-progress 2> ../a.err
+echo $? > ../a.rc
+cp -a a ../a-full; rm filler
+python -m minigan.train --resume a --iterations 200 --no-progress > /dev/null 2> ../again.err
+echo $? > ../again.rc
+ls -A b > ../b.ls; cp -a a ../a-after
+"""
+
+
+def _can_mount_tmpfs():
+    if not shutil.which("unshare") or not sys.platform.startswith("linux"):
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                            "mount -t tmpfs tmpfs /mnt"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs unshare and a user namespace")
+def test_a_real_full_disk(tmp_path):
+    """The same on a real disk that fills up: a 1 MB tmpfs in a private mount namespace.
+    A new run on a full disk leaves nothing; a run that meets a full disk stops with
+    one line, keeps a whole checkpoint and whole rows, and resumes once there is room."""
+    (tmp_path / "disk").mkdir()
+    env = dict(child_env(tmp_path), TOY=" ".join(TOY))
+    subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", FULL_DISK],
+                   cwd=tmp_path, env=env, timeout=TIMEOUT, check=True)
+    read = lambda name: (tmp_path / name).read_text()  # noqa: E731
+    assert read("b.rc").strip() == "2" and not read("b.ls").strip()   # no .write-test left
+    line = one_line(read("b.err"))
+    assert os.strerror(errno.ENOSPC) in line and "free" in line
+    assert read("a.rc").strip() == "2"
+    line = one_line(read("a.err"))
+    assert os.strerror(errno.ENOSPC) in line and "--resume a" in line
+    full = tmp_path / "a-full"
+    assert not leftovers(full) and step_of(full) >= 5
+    assert max(r["step"] for r in rows(full)) > 5                     # it trained on
+    assert read("again.rc").strip() == "0", read("again.err")
+    assert step_of(tmp_path / "a-after") == 200 and rows(tmp_path / "a-after")
+
+
 # -------------------------------------------------------- finite numbers
 
 def _all_finite(run_dir):
