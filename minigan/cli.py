@@ -127,12 +127,17 @@ def human_bytes(n):
 
 def write_failed(path, error):
     """One line for an OSError met while writing ``path``: the file, the reason, free space."""
+    return f"cannot write {path}: {_reason(error, path)}"
+
+
+def _reason(error, path=None):
+    """The OS's words for an error, with the free space when the disk is full."""
     reason = error.strerror or one_line(error)
     if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        free = free_space(path)
+        free = free_space(path or error.filename)
         if free is not None:
             reason += f", {human_bytes(free)} free on that disk"
-    return f"cannot write {path}: {reason}"
+    return reason
 
 
 def run_command(prog, body, argv):
@@ -151,8 +156,8 @@ def run_command(prog, body, argv):
         message = str(e)
     except (DataError, backend.BackendError, CheckpointError) as e:
         message = one_line(e)
-    except OSError as e:
-        message = write_failed(e.filename, e) if e.filename else one_line(e)
+    except OSError as e:                 # a file the user named, or the disk
+        message = f"{e.filename}: {_reason(e)}" if e.filename else one_line(e)
     except MemoryError:
         message = "not enough memory (try a smaller --batch-size or --n)"
     except KeyboardInterrupt as e:

@@ -64,8 +64,8 @@ def _as_in_a_terminal():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def finish(proc):
-    out, err = proc.communicate(timeout=TIMEOUT)
+def finish(proc, timeout=TIMEOUT):
+    out, err = proc.communicate(timeout=timeout)
     return proc.returncode, out, err
 
 
@@ -299,17 +299,25 @@ def test_sample_and_resume_refuse_a_non_finite_checkpoint(tmp_path, reference, c
 
 def test_two_processes_on_one_folder(tmp_path):
     first = start(tmp_path, *TOY, "--iterations", "100000", "--log-every", "1", "--out", "r")
-    log = tmp_path / "r" / "metrics.jsonl"
-    deadline = time.time() + TIMEOUT
-    while time.time() < deadline and not (log.exists() and log.read_text().count("\n") >= 3):
-        time.sleep(0.02)
-    second, third = run_all(tmp_path, [(["--resume", "r", "--no-progress"], []),
-                                       ([*TOY, "--out", "r"], [])])
-    for code, out, err in (second, third):
-        assert code == 2 and f"in use by process {first.pid}" in one_line(err)
-    first.send_signal(signal.SIGTERM)                 # at a random moment, from outside
-    code, out, err = finish(first)
-    assert code == 143 and "SIGTERM" in one_line(err)
+    others = []
+    try:
+        log = tmp_path / "r" / "metrics.jsonl"
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline and not (log.exists() and log.read_text().count("\n") >= 3):
+            time.sleep(0.02)
+        others = [start(tmp_path, "--resume", "r", "--no-progress"),
+                  start(tmp_path, *TOY, "--out", "r")]
+        for proc in others:
+            code, out, err = finish(proc, timeout=60)
+            assert code == 2 and f"in use by process {first.pid}" in one_line(err)
+        first.send_signal(signal.SIGTERM)             # at a random moment, from outside
+        code, out, err = finish(first)
+        assert code == 143 and "SIGTERM" in one_line(err)
+    finally:
+        for proc in (first, *others):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     stopped = step_of(tmp_path / "r")
     assert max(r["step"] for r in rows(tmp_path / "r")) <= stopped
 
