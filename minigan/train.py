@@ -443,7 +443,8 @@ def first_nonfinite(gan):
     arrays = [(n, a) for n, a in _state_arrays(gan) if a.dtype.kind == "f"]
     if not arrays:
         return None
-    sums = xp.stack([a.sum(dtype=a.dtype) for _, a in arrays])
+    with numpy.errstate(over="ignore", invalid="ignore"):     # an overflow is the signal
+        sums = xp.stack([a.sum(dtype=a.dtype) for _, a in arrays])
     if bool(xp.isfinite(sums).all()):
         return None
     for name, a in arrays:

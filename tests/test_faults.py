@@ -444,3 +444,21 @@ def test_sample_errors_and_large_n(small_run, tmp_path, capsys):
     a, b = np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npz")["samples"]
     assert 5000 > sample.BATCH and b.shape == (5000, 2)
     np.testing.assert_allclose(a, b[:10], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.both_backends
+def test_the_finite_check_names_the_array_on_every_backend(backend_name):
+    """first_nonfinite runs on the device (one reduction per array, one transfer): on
+    the strict stand-in for CuPy it mixes no host arrays in, and it names the array."""
+    from minigan import gans
+    config = dict(gans.defaults("wgan-gp", "toy2d"), model="wgan-gp", hidden=(4,))
+    gan = gans.build(config, (2,), "toy2d")
+    x = mg.backend.asarray(np.random.default_rng(0).normal(size=(8, 2)).astype("float32"))
+    gan.train_step(lambda: (x, None))
+    assert train.first_nonfinite(gan) is None
+    xp = mg.backend.xp
+    gan.opt_d.state[1]["exp_avg_sq"][0] = xp.asarray(np.float32(np.inf))
+    assert train.first_nonfinite(gan) == "opt_d exp_avg_sq of parameter 1"
+    big = gan.G.net[0].weight.data
+    big[...] = xp.asarray(np.float32(3e38))        # finite, but its sum overflows
+    assert train.first_nonfinite(gan) == "opt_d exp_avg_sq of parameter 1"
