@@ -444,6 +444,10 @@ def test_sample_errors_and_large_n(small_run, tmp_path, capsys):
     a, b = np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npz")["samples"]
     assert 5000 > sample.BATCH and b.shape == (5000, 2)
     np.testing.assert_allclose(a, b[:10], rtol=1e-5, atol=1e-6)
+    # and all 5,000 are one draw of 5,000 from the seed's stream, across the batches
+    gan = sample.load_run(str(small_run)).gan
+    whole = mg.backend.to_numpy(gan.generate(5000, rng=mg.backend.default_rng(0)))
+    np.testing.assert_allclose(b, whole, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.both_backends
