@@ -22,16 +22,18 @@ def _metrics_path(run):
 def log(run, values):
     """Append one JSON line {"step": ..., **values} to metrics.jsonl.
 
-    A failed write (a full disk) or an interrupt cuts the file back to where it was,
-    so it never ends in half a line.
+    Unbuffered, so a failed write (a full disk) or an interrupt leaves nothing in a
+    buffer to be flushed later: the file is cut back to where it was and never ends
+    in half a line.
     """
     path = _metrics_path(run)
-    line = json.dumps({"step": run.step, **values}) + "\n"
-    with open(path, "a") as f:
-        size = f.tell()
+    line = (json.dumps({"step": run.step, **values}) + "\n").encode("utf-8")
+    with open(path, "ab", buffering=0) as f:
+        size = f.seek(0, os.SEEK_END)
         try:
-            f.write(line)
-            f.flush()
+            written = 0
+            while written < len(line):          # a raw write may write only a part
+                written += f.write(line[written:])
         except BaseException as error:
             f.truncate(size)
             if isinstance(error, OSError) and not error.filename:
