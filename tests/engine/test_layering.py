@@ -22,7 +22,7 @@ LAYERS = {
     "nn": 3,
     "optim": 4, "classifier": 4,
     "gans": 5, "image_metrics": 5,
-    "report": 6,
+    "report": 6, "cli": 6,                      # the command line shared by train and sample
     "train": 7,
     "sample": 8,
 }
