@@ -72,12 +72,18 @@ def scores(run):
                                                                   data.std)
         return result
     from . import image_metrics              # loads the shipped digit classifier
+    if run.config["model"] == "vae":         # a likelihood too, on the held-out digits
+        from .vae import report as vae_report
+        return {**vae_report.held_out_scores(run), **image_metrics.image_scores(run)}
     return image_metrics.image_scores(run)
 
 
 def samples(run):
     """Draw a picture of samples at this step and redraw the loss curves."""
     picture(run, os.path.join(run.out, f"samples_{run.step:06d}.png"))
+    if run.config["model"] == "vae":         # reconstructions, and the 2-D manifold
+        from .vae import report as vae_report
+        vae_report.pictures(run)
     viz.save_loss_curves(read_log(run.out), os.path.join(run.out, "losses.png"))
 
 

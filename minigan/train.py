@@ -20,7 +20,7 @@ import time
 
 import numpy
 
-from . import backend, gans
+from . import backend, gans, vae
 from .data import DATASETS, KINDS, BatchIterator, DataError, load_dataset
 from .serialization import CheckpointError, load, save
 
@@ -42,7 +42,7 @@ def make_parser():
     p = _Parser(prog="python -m minigan.train", description=__doc__.split("\n\n")[0],
                 formatter_class=argparse.RawDescriptionHelpFormatter,
                 epilog=_recipes_help())
-    p.add_argument("--model", choices=gans.MODELS, default="dcgan")
+    p.add_argument("--model", choices=gans.MODELS + vae.MODELS, default="dcgan")
     p.add_argument("--dataset", choices=DATASETS, default="mnist")
     p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     p.add_argument("--arch", choices=("mlp", "conv"), help="networks for images "
@@ -61,6 +61,11 @@ def make_parser():
                         "WGAN-GP authors' image code (default: none, constant rates)")
     p.add_argument("--hidden", type=_sizes, help="hidden layer widths of MLP nets, e.g. "
                    "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe)")
+    p.add_argument("--lr", type=_positive_float, help="vae: Adam's learning rate (default 1e-3)")
+    p.add_argument("--beta", type=_positive_float, help="vae: weight of the KL term "
+                   "(default 1, the ELBO; other values give a beta-VAE)")
+    p.add_argument("--iw-samples", type=_positive_int, help="vae: samples per held-out image "
+                   "of the importance-weighted log p(x) (default 100, conv 20)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run directory (default runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -108,19 +113,24 @@ def _recipes_help():
             extra = (f", lambda {img['gp_lambda']:g} (toy: {toy['gp_lambda']:g}, betas "
                      f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")
         lines.append(f"  {model:8s} {opt}, n_critic {img['n_critic']}{extra}")
+    r = vae.defaults("image")
+    lines.append(f"  vae      adam lr {r['lr']:g}, batch {r['batch_size']}, latent "
+                 f"{r['latent_dim']}, MLP 784-400-{r['latent_dim']} tanh (--arch conv: DCGAN "
+                 "shapes), beta 1, images only")
     return "\n".join(lines)
 
 
 # ------------------------------------------------------------- configuration
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
-          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden")
+          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "lr", "beta", "iw_samples")
 
 
 def resolve_config(args):
     """Defaults of the model's recipe, overridden by the flags the user gave."""
     kind = KINDS[args.dataset]
-    config = gans.defaults(args.model, kind)
+    config = vae.defaults(kind, args.arch) if args.model == "vae" else \
+        gans.defaults(args.model, kind)
     for key in _KNOBS:
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
@@ -135,6 +145,15 @@ def resolve_config(args):
 
 
 def check_pair(config):
+    if config["model"] == "vae":
+        problem = vae.check_config(config)
+        if problem:
+            raise UsageError(problem)
+    else:
+        given = [k for k in vae.VAE_ONLY if k in config]
+        if given:
+            raise UsageError(f"--{given[0].replace('_', '-')} is a vae setting, not "
+                             f"{config['model']}'s")
     if config["model"] == "cgan" and config["dataset"] == "gaussian":
         raise UsageError("cgan needs labelled data with several classes: "
                          "use --dataset ring, grid, mnist or fashion-mnist")
@@ -164,9 +183,13 @@ class Run:
         self.config, self.out = config, out_dir
         self.data = load_dataset(config["dataset"], data_dir=config.get("data_dir"),
                                  quiet=quiet)
+        self.held_out = None             # a VAE trains on part of the data, scores the rest
+        if config["model"] == "vae":
+            self.data, self.held_out = vae.split_held_out(self.data, config.get("data_dir"))
         backend.manual_seed(config["seed"])           # weight initialisation
-        self.gan = gans.build(config, self.data.x.shape[1:], self.data.kind,
-                              self.data.num_classes, seed=config["seed"] + 1)
+        build = vae.build if config["model"] == "vae" else gans.build
+        self.gan = build(config, self.data.x.shape[1:], self.data.kind,
+                         self.data.num_classes, seed=config["seed"] + 1)
         self.batches = BatchIterator(self.data.x, self.data.y,
                                      batch_size=min(config["batch_size"], len(self.data)),
                                      seed=config["seed"])
@@ -259,6 +282,9 @@ def set_learning_rates(run):
     factor = 1.0
     if config.get("lr_decay") == "linear":
         factor = 1.0 - run.step / config["iterations"]
+    if config["model"] == "vae":                       # one optimiser, one rate
+        run.gan.opt.lr = config["lr"] * factor
+        return
     run.gan.opt_g.lr = config["lr_g"] * factor
     run.gan.opt_d.lr = config["lr_d"] * factor
 
