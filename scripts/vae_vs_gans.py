@@ -14,7 +14,10 @@ For each trained run it prints one row of a Markdown table:
     digits              how many of the ten digits appear among those samples
     sharpness           image_metrics.sharpness of 1,000 samples (real digits: 0.16)
     training time       CPU seconds of one training step (the median of 3 rounds of
-                        10 steps, one thread, after warming up) times the run's iterations
+                        10 steps, one thread, after warming up) times the steps trained
+
+A run still training is scored at its last checkpoint (the iterations column says
+which step).
 
 The runs are loaded from their folders (config.json, checkpoint.npz); timing steps
 are taken on a copy in memory, never saved.
@@ -76,9 +79,10 @@ def row(path):
         log_px = f"{result['log_px']:.1f} (ELBO {result['elbo']:.1f})"
     scores = image_metrics.image_scores(run)
     sharp = image_metrics.sharpness(samples(run))
+    trained = run.step
     step = seconds_per_step(run)
-    minutes = step * config["iterations"] / 60
-    return (f"| {name} | {config['iterations']:,} | {log_px} | {scores['fid']:.0f} | "
+    minutes = step * trained / 60
+    return (f"| {name} | {trained:,} | {log_px} | {scores['fid']:.0f} | "
             f"{scores['digits']} | {sharp:.3f} | {minutes:.1f} CPU-min ({1000 * step:.0f} ms/step) |")
 
 
