@@ -19,6 +19,9 @@ The rows (batch 64 on 28x28 images unless said):
     toy          wgan-gp on the 2-D ring, batch 256, MLPs 2-128-128-128-2 and
                  2-128-128-128-1 with ReLU (the recipe's 512-wide nets made
                  128-wide, so that Python overhead, not arithmetic, dominates)
+    vae          Kingma and Welling's MLP VAE (minigan/vae/): encoder 784-400-(20, 20),
+                 decoder 20-400-784, tanh, batch 100, Adam; one iteration binarises
+                 the batch, draws eps, and takes one step on the ELBO
 
 PyTorch (when importable; never a dependency) runs the same architectures,
 initialisations, optimisers and algorithm: the discriminator step makes its
@@ -100,6 +103,7 @@ ROWS = [
     ("wgan-gp (n_critic 5)", "wgan-gp", "image", 64, {}),
     ("cgan (MLP)", "cgan", "image", 64, {}),
     ("toy: wgan-gp, ring, 128-wide", "wgan-gp", "toy2d", 256, {"hidden": (128, 128, 128)}),
+    ("vae (MLP 784-400-20, batch 100)", "vae", "image", 100, {}),
 ]
 SCALING_BATCHES = (16, 64, 256)      # dcgan iteration time against batch size
 MATMUL_N = 2048
@@ -128,8 +132,8 @@ def data_shape(kind):
 
 
 def config_for(model, kind, overrides):
-    from minigan import gans
-    config = gans.defaults(model, kind)
+    from minigan import gans, vae
+    config = vae.defaults(kind) if model == "vae" else gans.defaults(model, kind)
     config.update(model=model, **overrides)
     return config
 
@@ -144,7 +148,8 @@ def minigan_trainer(np, model, kind, batch, overrides, backend_name="numpy"):
         backend.use(backend_name)
     config = config_for(model, kind, overrides)
     backend.manual_seed(0)
-    gan = gans.build(config, data_shape(kind), kind, 10 if model == "cgan" else None, seed=1)
+    build = vae_build if model == "vae" else gans.build
+    gan = build(config, data_shape(kind), kind, 10 if model == "cgan" else None, seed=1)
     pool = [(backend.asarray(x), backend.asarray(y)) for x, y in make_batches(np, kind, batch)]
     it = itertools.cycle(pool)
     sync = backend.synchronize
@@ -154,6 +159,11 @@ def minigan_trainer(np, model, kind, batch, overrides, backend_name="numpy"):
         sync()
     mg.backend.synchronize()
     return step, gan
+
+
+def vae_build(*args, **kwargs):
+    from minigan import vae
+    return vae.build(*args, **kwargs)
 
 
 def layer_flops(net, x, *extra):
@@ -190,6 +200,12 @@ def layer_flops(net, x, *extra):
 def iteration_flops(gan, model, batch, kind):
     """Matrix-product FLOPs of one training iteration (formula in the module docstring)."""
     from minigan.autograd import Tensor
+    if model == "vae":       # forward, weight gradients, input gradients but the first
+        from minigan import backend
+        e, _ = layer_flops(gan.encoder, Tensor(backend.xp.zeros((batch, 1, 28, 28), "float32")))
+        dec, _ = layer_flops(gan.decoder, gan.noise(batch))
+        fe, fdec = sum(e), sum(dec)
+        return 3 * (fe + fdec) - e[0], fdec, fe
     extra = ()
     if model == "cgan":
         extra = (Tensor(gan.labels(batch).data),)
@@ -205,8 +221,41 @@ def iteration_flops(gan, model, batch, kind):
 
 # ------------------------------------------------------------------ PyTorch
 
+def torch_vae_trainer(np, torch, kind, batch, overrides, device="cpu"):
+    """``step()`` running one iteration of the same VAE in PyTorch (vae_pytorch.py's)."""
+    nn, F = torch.nn, torch.nn.functional
+    config = config_for("vae", kind, overrides)
+    z, h = config["latent_dim"], config["hidden"][0]
+    torch.manual_seed(0)
+    enc = nn.Sequential(nn.Flatten(), nn.Linear(784, h), nn.Tanh()).to(device)
+    heads = nn.ModuleList([nn.Linear(h, z), nn.Linear(h, z)]).to(device)
+    dec = nn.Sequential(nn.Linear(z, h), nn.Tanh(), nn.Linear(h, 784),
+                        nn.Unflatten(1, (1, 28, 28))).to(device)
+    params = [*enc.parameters(), *heads.parameters(), *dec.parameters()]
+    opt = torch.optim.Adam(params, lr=config["lr"], betas=tuple(config["betas"]))
+    pool = [torch.from_numpy(x).to(device) for x, _ in make_batches(np, kind, batch)]
+    it = itertools.cycle(pool)
+
+    def step():
+        x = torch.bernoulli((next(it) + 1) / 2)
+        hid = enc(x)
+        mu, log_var = heads[0](hid), heads[1](hid)
+        zs = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
+        rec = F.binary_cross_entropy_with_logits(dec(zs), x, reduction="none").flatten(1).sum(1)
+        kl = 0.5 * (mu * mu + log_var.exp() - log_var - 1).sum(1)
+        loss = (rec + kl).mean()
+        grads = torch.autograd.grad(loss, params)
+        for p, g in zip(params, grads):
+            p.grad = g
+        opt.step()
+        loss.item()
+    return step
+
+
 def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
     """``step()`` running one training iteration of the same GAN in PyTorch."""
+    if model == "vae":
+        return torch_vae_trainer(np, torch, kind, batch, overrides, device)
     nn, F = torch.nn, torch.nn.functional
     config = config_for(model, kind, overrides)
     image, z_dim = kind == "image", config["latent_dim"]

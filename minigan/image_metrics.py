@@ -13,6 +13,7 @@ accuracy and the real-vs-real floor of the FID, the number to read scores agains
     class_distribution(images)           how many samples of each digit, and how many
                                          distinct digits appear
     label_accuracy(images, labels)       cgan: how often the digit is the one asked for
+    sharpness(images)                    mean variance of the Laplacian: blur lowers it
     image_scores(run)                    all of the above for a training run
 
 The classifier FID is the FID of Heusel et al. (2017, "GANs Trained by a Two
@@ -216,6 +217,26 @@ def label_accuracy(images, labels):
     if labels.shape != predicted.shape:
         raise ValueError(f"labels must have shape {predicted.shape}, got {labels.shape}")
     return float(np.mean(predicted == labels))
+
+
+# ------------------------------------------------------------ sharpness
+
+def sharpness(images):
+    """How sharp images are: the variance of each image's discrete Laplacian, averaged.
+
+    images: host (N, 1, 28, 28) in [-1, 1], read as grey levels in [0, 1].  The Laplacian
+    4 x(i, j) - x(i-1, j) - x(i+1, j) - x(i, j-1) - x(i, j+1) (zero outside the image)
+    is large where the intensity bends sharply, at clean strokes' edges; blurring spreads
+    edges out and lowers its variance (the focus measure of Pech-Pacheco et al. 2000).
+    The 5,000 real grey-level digits score 0.16, binarised ones 0.54, blurred by a
+    Gaussian of one pixel 0.013.  Noise scores higher still (1.7): sharpness says
+    nothing about whether an image is a digit; read it beside the FID.
+    """
+    x = (_as_images(images)[:, 0].astype(np.float64) + 1) / 2
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    lap = (4 * x - padded[:, :-2, 1:-1] - padded[:, 2:, 1:-1]
+           - padded[:, 1:-1, :-2] - padded[:, 1:-1, 2:])
+    return float(lap.reshape(len(x), -1).var(axis=1).mean())
 
 
 # ------------------------------------------------------------ a training run

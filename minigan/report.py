@@ -107,12 +107,18 @@ def scores(run):
                                                                   data.std)
         return result
     from . import image_metrics              # loads the shipped digit classifier
+    if run.config["model"] == "vae":         # a likelihood too, on the held-out digits
+        from .vae import report as vae_report
+        return {**vae_report.held_out_scores(run), **image_metrics.image_scores(run)}
     return image_metrics.image_scores(run)
 
 
 def samples(run):
     """Draw a picture of samples at this step and redraw the loss curves."""
     picture(run, os.path.join(run.out, f"samples_{run.step:06d}.png"))
+    if run.config["model"] == "vae":         # reconstructions, and the 2-D manifold
+        from .vae import report as vae_report
+        vae_report.pictures(run)
     loss_curves(run)
 
 
@@ -195,6 +201,9 @@ def _draw_picture(data, x, labels, path, title):
 def final(run):
     """The end of a run: a last picture and the scores (also logged)."""
     picture(run, os.path.join(run.out, "samples_final.png"))
+    if run.config["model"] == "vae":         # the last step's reconstructions and manifold
+        from .vae import report as vae_report
+        vae_report.pictures(run)
     result = scores(run)
     if result:
         log(run, {"final": True, **{k: v for k, v in result.items()

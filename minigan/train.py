@@ -27,7 +27,7 @@ import time
 
 import numpy
 
-from . import backend, cli, gans
+from . import backend, cli, gans, vae
 from .cli import EXIT_BAD_INPUT, UsageError, run_command  # noqa: F401  (public names)
 from .data import DATASETS, KINDS, BatchIterator, DataError, load_dataset
 from .serialization import CheckpointError, load, save
@@ -62,7 +62,7 @@ def _description():
 def make_parser():
     p = cli.Parser(prog="python -m minigan.train", description=_description(),
                    epilog=_recipes_help())
-    p.add_argument("--model", choices=gans.MODELS, help="default: dcgan")
+    p.add_argument("--model", choices=gans.MODELS + vae.MODELS, help="default: dcgan")
     p.add_argument("--dataset", choices=DATASETS, help="default: mnist")
     p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy",
                    help="default: numpy")
@@ -92,6 +92,11 @@ def make_parser():
     p.add_argument("--hidden", type=cli.sizes, help="hidden layer widths of MLP nets, e.g. "
                    "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe, "
                    "256,512,1024 on images)")
+    p.add_argument("--lr", type=cli.positive_float, help="vae: Adam's learning rate (default 1e-3)")
+    p.add_argument("--beta", type=cli.positive_float, help="vae: weight of the KL term "
+                   "(default 1, the ELBO; other values give a beta-VAE)")
+    p.add_argument("--iw-samples", type=cli.positive_int, help="vae: samples per held-out "
+                   "image of the importance-weighted log p(x) (default 100, conv 20)")
     p.add_argument("--seed", type=cli.nonnegative_int, help="default: 0")
     p.add_argument("--out", help="run directory (default: runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -119,30 +124,37 @@ def _recipes_help():
             extra = (f", lambda {img['gp_lambda']:g} (toy: lambda {toy['gp_lambda']:g}, betas "
                      f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")
         lines.append(f"  {model:8s} {opt}, n-critic {img['n_critic']}{extra}")
+    r = vae.defaults("image")
+    lines.append(f"  vae      adam, lr {r['lr']:g}, batch {r['batch_size']}, latent "
+                 f"{r['latent_dim']}, MLP 784-400-{r['latent_dim']} tanh (--arch conv: DCGAN "
+                 "shapes), beta 1, images only")
     return "\n".join(lines)
 
 
 # ------------------------------------------------------------- configuration
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
-          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden")
+          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "lr", "beta", "iw_samples")
 _CADENCES = ("sample_every", "checkpoint_every", "log_every")
 # On --resume: these define the experiment and must match the checkpoint ...
 FIXED_ON_RESUME = ("model", "dataset", "arch", "batch_size", "latent_dim", "seed", "hidden",
-                   "n_critic", "clip", "gp_lambda", "g_loss")
+                   "n_critic", "clip", "gp_lambda", "g_loss", "beta")
 # ... and these may change; the change is printed and recorded in config.json.
-CHANGEABLE_ON_RESUME = ("iterations", "lr_g", "lr_d", "lr_decay", *_CADENCES, "data_dir")
+CHANGEABLE_ON_RESUME = ("iterations", "lr_g", "lr_d", "lr_decay", *_CADENCES, "data_dir",
+                        "lr", "iw_samples")
 
 # Settings only some models read; the others refuse the flag and leave it out of config.json.
 ONLY_FOR = {"clip": ("wgan",), "gp_lambda": ("wgan-gp",),
-            "g_loss": ("gan", "dcgan", "cgan")}
+            "g_loss": ("gan", "dcgan", "cgan"),
+            "lr_g": gans.MODELS, "lr_d": gans.MODELS, "n_critic": gans.MODELS,
+            "lr": vae.MODELS, "beta": vae.MODELS, "iw_samples": vae.MODELS}
 
 
 def resolve_config(args):
     """Defaults of the model's recipe, overridden by the flags the user gave."""
     model, dataset = args.model or "dcgan", args.dataset or "mnist"
     kind = KINDS[dataset]
-    config = gans.defaults(model, kind)
+    config = vae.defaults(kind, args.arch) if model == "vae" else gans.defaults(model, kind)
     for key in _KNOBS:
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
@@ -159,6 +171,10 @@ def resolve_config(args):
 
 
 def check_pair(config):
+    if config["model"] == "vae":
+        problem = vae.check_config(config)
+        if problem:
+            raise UsageError(problem)
     if config["model"] == "cgan" and config["dataset"] == "gaussian":
         raise UsageError("cgan needs labelled data with several classes: "
                          "use --dataset ring, grid, mnist or fashion-mnist")
@@ -314,10 +330,12 @@ def read_config(path):
     except (OSError, ValueError) as e:
         raise UsageError(f"{path} is damaged ({cli.one_line(e)}); restore it from a "
                          "copy or start a new run") from None
-    if not isinstance(config, dict) or config.get("model") not in gans.MODELS \
+    if not isinstance(config, dict) or config.get("model") not in gans.MODELS + vae.MODELS \
             or config.get("dataset") not in KINDS:
         raise UsageError(f"{path} is damaged (no valid model and dataset); restore it "
                          "from a copy or start a new run")
+    if config["model"] == "vae":
+        return {**vae.defaults(KINDS[config["dataset"]], config.get("arch")), **config}
     return {**gans.defaults(config["model"], KINDS[config["dataset"]]), **config}
 
 
@@ -343,13 +361,17 @@ class Run:
         self.config, self.out = config, out_dir
         self.data = load_dataset(config["dataset"], data_dir=config.get("data_dir"),
                                  quiet=quiet)
+        self.held_out = None             # a VAE trains on part of the data, scores the rest
+        if config["model"] == "vae":
+            self.data, self.held_out = vae.split_held_out(self.data, config.get("data_dir"))
         if config["batch_size"] > len(self.data):
             raise UsageError(f"batch size {config['batch_size']} is larger than the "
                              f"{len(self.data)} examples of {config['dataset']} "
                              f"({self.data.source}); use --batch-size {len(self.data)} or less")
         backend.manual_seed(config["seed"])           # weight initialisation
-        self.gan = gans.build(config, self.data.x.shape[1:], self.data.kind,
-                              self.data.num_classes, seed=config["seed"] + 1)
+        build = vae.build if config["model"] == "vae" else gans.build
+        self.gan = build(config, self.data.x.shape[1:], self.data.kind,
+                         self.data.num_classes, seed=config["seed"] + 1)
         self.batches = BatchIterator(self.data.x, self.data.y,
                                      batch_size=config["batch_size"], seed=config["seed"])
         self.step = 0
@@ -536,6 +558,9 @@ def set_learning_rates(run):
     factor = 1.0
     if config.get("lr_decay") == "linear":
         factor = 1.0 - run.step / config["iterations"]
+    if config["model"] == "vae":                       # one optimiser, one rate
+        run.gan.opt.lr = config["lr"] * factor
+        return
     run.gan.opt_g.lr = config["lr_g"] * factor
     run.gan.opt_d.lr = config["lr_d"] * factor
 

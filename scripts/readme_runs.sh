@@ -19,4 +19,11 @@ if [[ $what == images || $what == all ]]; then
   train --model dcgan --dataset mnist --out runs/readme-dcgan-mnist          # 3,000 steps
   train --resume runs/readme-dcgan-mnist --iterations 6000 && keep dcgan-mnist # and on to 6,000
   train --model cgan --dataset mnist --arch conv --out runs/readme-cgan-mnist && keep cgan-mnist
+  train --model vae --dataset mnist --out runs/readme-vae-mnist && keep vae-mnist
+  cp runs/readme-vae-mnist/reconstructions_005000.png docs/figures/vae-reconstructions.png
+  train --model vae --dataset mnist --latent-dim 2 --out runs/readme-vae2d-mnist
+  cp runs/readme-vae2d-mnist/manifold_005000.png docs/figures/vae-manifold.png
+  python scripts/vae_vs_gans.py runs/readme-vae-mnist runs/readme-dcgan-mnist runs/readme-cgan-mnist
+  # with PyTorch installed: the same VAE recipe there, for the README's comparison
+  python benchmarks/vae_pytorch.py --out runs/readme-vae-pytorch.jsonl || true
 fi

@@ -21,7 +21,7 @@ LAYERS = {
     "functional": 2, "gradcheck": 2, "serialization": 2,
     "nn": 3,
     "optim": 4, "classifier": 4,
-    "gans": 5, "image_metrics": 5,
+    "gans": 5, "vae": 5, "image_metrics": 5,   # vae: the VAE, beside the GANs
     "report": 6, "cli": 6,                      # the command line shared by train and sample
     "train": 7,
     "sample": 8,
