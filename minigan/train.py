@@ -61,6 +61,9 @@ def make_parser():
                         "WGAN-GP authors' image code (default: none, constant rates)")
     p.add_argument("--hidden", type=_sizes, help="hidden layer widths of MLP nets, e.g. "
                    "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe)")
+    p.add_argument("--recipe", choices=gans.RECIPE_CHOICES, default="quick",
+                   help="quick (default) or paper: only wgan-gp on toy data differs, where "
+                   "paper is the authors' toy script (3x512 nets, lr 1e-4 constant)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run directory (default runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -106,7 +109,9 @@ def _recipes_help():
         extra = f", clip {img['clip']}" if model == "wgan" else ""
         if model == "wgan-gp":
             extra = (f", lambda {img['gp_lambda']:g} (toy: {toy['gp_lambda']:g}, betas "
-                     f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")
+                     f"{tuple(toy['betas'])}, 3x128 ReLU nets, lr {toy['lr_d']:g} decayed "
+                     f"linearly over {toy['iterations']} steps; --recipe paper: the authors' "
+                     f"toy script, 3x512 nets, lr 1e-4 constant)")
         lines.append(f"  {model:8s} {opt}, n_critic {img['n_critic']}{extra}")
     return "\n".join(lines)
 
@@ -120,7 +125,7 @@ _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_c
 def resolve_config(args):
     """Defaults of the model's recipe, overridden by the flags the user gave."""
     kind = KINDS[args.dataset]
-    config = gans.defaults(args.model, kind)
+    config = gans.defaults(args.model, kind, args.recipe)
     for key in _KNOBS:
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
