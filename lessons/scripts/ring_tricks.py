@@ -20,8 +20,13 @@ trick (0.9, sigma 0.1 annealed, one power step) were fixed before the runs and n
     python lessons/scripts/ring_tricks.py --check-plain           # plain seed 0, 250 steps, vs lesson 10
     python lessons/scripts/ring_tricks.py --variants sn --seeds 0 --iterations 200 --out /tmp/x.npz
 
-Writes lessons/data/ring_tricks.npz: per variant and seed the final 2500 samples and
-a trace (step, modes covered, high-quality rate) every 250 steps.
+Writes lessons/data/ring_tricks.npz (adding to what is there): per variant and seed the
+final 2500 samples and a trace (step, modes covered, high-quality rate) every 250 steps.
+The saved file holds seeds 0..5 of each variant; they were run as
+    python lessons/scripts/ring_tricks.py --variants smooth             (seeds 0..5 kept)
+    python lessons/scripts/ring_tricks.py --variants noise --seeds 0 1 2 3 4 5
+    python lessons/scripts/ring_tricks.py --variants sn --seeds 0 1 2 3 4 5
+each run taking 1-6 minutes on 2 CPU cores shared with other jobs.
 """
 import argparse
 import os
