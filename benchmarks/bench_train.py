@@ -17,8 +17,9 @@ The rows (batch 64 on 28x28 images unless said):
                  the gradient penalty (double backprop)
     cgan         MLP nets with one-hot labels concatenated to z and to x, Adam
     toy          wgan-gp on the 2-D ring, batch 256, MLPs 2-128-128-128-2 and
-                 2-128-128-128-1 with ReLU (the recipe's 512-wide nets made
-                 128-wide, so that Python overhead, not arithmetic, dominates)
+                 2-128-128-128-1 with ReLU (the toy default; the authors' recipe,
+                 --recipe paper, is 512 wide: here Python overhead, not arithmetic,
+                 dominates)
     vae          Kingma and Welling's MLP VAE (minigan/vae/): encoder 784-400-(20, 20),
                  decoder 20-400-784, tanh, batch 100, Adam; one iteration binarises
                  the batch, draws eps, and takes one step on the ELBO

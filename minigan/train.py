@@ -90,13 +90,16 @@ def make_parser():
                    help="linear: both learning rates fall to 0 over the run, as in the "
                         "WGAN-GP authors' image code (default: none, constant rates)")
     p.add_argument("--hidden", type=cli.sizes, help="hidden layer widths of MLP nets, e.g. "
-                   "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe, "
+                   "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's --recipe paper, "
                    "256,512,1024 on images)")
     p.add_argument("--lr", type=cli.positive_float, help="vae: Adam's learning rate (default 1e-3)")
     p.add_argument("--beta", type=cli.positive_float, help="vae: weight of the KL term "
                    "(default 1, the ELBO; other values give a beta-VAE)")
     p.add_argument("--iw-samples", type=cli.positive_int, help="vae: samples per held-out "
                    "image of the importance-weighted log p(x) (default 100, conv 20)")
+    p.add_argument("--recipe", choices=gans.RECIPE_CHOICES,
+                   help="quick or paper (default: quick): only wgan-gp on toy data differs, "
+                        "where paper is the authors' toy script (3x512 nets, lr 1e-4 constant)")
     p.add_argument("--seed", type=cli.nonnegative_int, help="default: 0")
     p.add_argument("--out", help="run directory (default: runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -122,7 +125,9 @@ def _recipes_help():
         extra = f", clip {img['clip']}" if model == "wgan" else ""
         if model == "wgan-gp":
             extra = (f", lambda {img['gp_lambda']:g} (toy: lambda {toy['gp_lambda']:g}, betas "
-                     f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")
+                     f"{tuple(toy['betas'])}, 3x128 ReLU nets, lr {toy['lr_d']:g} decayed "
+                     f"linearly over {toy['iterations']} steps; --recipe paper: the authors' "
+                     f"toy script, 3x512 nets, lr 1e-4 constant)")
         lines.append(f"  {model:8s} {opt}, n-critic {img['n_critic']}{extra}")
     r = vae.defaults("image")
     lines.append(f"  vae      adam, lr {r['lr']:g}, batch {r['batch_size']}, latent "
@@ -154,7 +159,10 @@ def resolve_config(args):
     """Defaults of the model's recipe, overridden by the flags the user gave."""
     model, dataset = args.model or "dcgan", args.dataset or "mnist"
     kind = KINDS[dataset]
-    config = vae.defaults(kind, args.arch) if model == "vae" else gans.defaults(model, kind)
+    if model == "vae":
+        config = vae.defaults(kind, args.arch)
+    else:
+        config = gans.defaults(model, kind, args.recipe or "quick")
     for key in _KNOBS:
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
@@ -222,6 +230,9 @@ def resume_config(args, saved, step):
     if args.out is not None and os.path.abspath(args.out) != os.path.abspath(args.resume):
         raise UsageError(f"--out {args.out} with --resume {args.resume}: a resumed run stays "
                          "in its folder; give only --resume")
+    if getattr(args, "recipe", None) is not None:
+        raise UsageError(f"--recipe chooses a new run's defaults; the run in {args.resume} "
+                         "keeps its own")
     config = dict(saved)
     conflicts = [f"--{key.replace('_', '-')} {_show(getattr(args, key))} (the run has "
                  f"{_show(config.get(key))})" for key in FIXED_ON_RESUME

@@ -11,8 +11,7 @@ if [[ $what == toy || $what == all ]]; then
   train --model gan --dataset gaussian --out runs/readme-gan-gaussian && keep gan-gaussian
   train --model gan --dataset ring --out runs/readme-gan-ring && keep gan-ring
   train --model wgan --dataset ring --out runs/readme-wgan-ring && keep wgan-ring
-  train --model wgan-gp --dataset ring --hidden 128,128,128 --lr-g 1e-3 --lr-d 1e-3 \
-        --lr-decay linear --iterations 4000 --out runs/readme-wgan-gp-ring && keep wgan-gp-ring
+  train --model wgan-gp --dataset ring --out runs/readme-wgan-gp-ring && keep wgan-gp-ring
   train --model cgan --dataset ring --out runs/readme-cgan-ring && keep cgan-ring
 fi
 if [[ $what == images || $what == all ]]; then

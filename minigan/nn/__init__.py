@@ -19,3 +19,4 @@ from .linear import Linear, linear
 from .module import IncompatibleKeys, Module, ShapeError, StateDictError
 from .parameter import Parameter
 from .shape import Flatten, Unflatten
+from .spectral_norm import SpectralNorm, spectral_norm
