@@ -7,3 +7,7 @@ from .loss import binary_cross_entropy_with_logits, binary_cross_entropy, mse_lo
 from .loss import log_softmax, cross_entropy
 from .conv import im2col, col2im, conv2d, conv_transpose2d
 from .normalization import batch_norm
+from .instance_norm import instance_norm
+from .dropout import dropout
+from .padding import reflection_pad2d
+from .l1 import l1_loss

@@ -19,3 +19,6 @@ from .linear import Linear, linear
 from .module import IncompatibleKeys, Module, ShapeError, StateDictError
 from .parameter import Parameter
 from .shape import Flatten, Unflatten
+from .dropout import Dropout
+from .instancenorm import InstanceNorm2d
+from .padding import ReflectionPad2d
