@@ -56,9 +56,17 @@ def make_parser():
     p.add_argument("--clip", type=_positive_float, help="WGAN weight clipping bound c")
     p.add_argument("--gp-lambda", type=_positive_float, help="WGAN-GP penalty weight")
     p.add_argument("--g-loss", choices=("non-saturating", "minimax"))
-    p.add_argument("--lr-decay", choices=("none", "linear"),
+    p.add_argument("--lr-decay", choices=("none", "linear", "hold-linear"),
                    help="linear: both learning rates fall to 0 over the run, as in the "
-                        "WGAN-GP authors' image code (default: none, constant rates)")
+                        "WGAN-GP authors' image code; hold-linear: constant for the first "
+                        "half, then linearly to 0 (CycleGAN's schedule) (default: none, "
+                        "constant rates; cyclegan: hold-linear)")
+    p.add_argument("--objective", choices=("l1+cgan", "l1", "cgan", "full", "gan",
+                                           "gan+forward"),
+                   help="the papers' ablations: pix2pix l1+cgan (default) | l1 | cgan; "
+                        "cyclegan full (default) | gan | gan+forward")
+    p.add_argument("--width", type=_positive_int,
+                   help="pix2pix/cyclegan: channels of the generator's first layer")
     p.add_argument("--hidden", type=_sizes, help="hidden layer widths of MLP nets, e.g. "
                    "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe)")
     p.add_argument("--seed", type=int, default=0)
@@ -114,7 +122,7 @@ def _recipes_help():
 # ------------------------------------------------------------- configuration
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
-          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden")
+          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "objective", "width")
 
 
 def resolve_config(args):
@@ -135,12 +143,31 @@ def resolve_config(args):
 
 
 def check_pair(config):
+    translation = gans.img2img.DATA_KIND.get(config["model"])
+    if translation or config["kind"] in ("paired", "unpaired"):
+        return _check_translation_pair(config, translation)
     if config["model"] == "cgan" and config["dataset"] == "gaussian":
         raise UsageError("cgan needs labelled data with several classes: "
                          "use --dataset ring, grid, mnist or fashion-mnist")
     if config["arch"] == "conv" and config["kind"] != "image":
         raise UsageError(f"--arch conv needs images; {config['dataset']} is a toy set "
                          "(use --arch mlp or --dataset mnist)")
+
+
+def _check_translation_pair(config, kind):
+    """pix2pix needs paired data, cyclegan unpaired data, and the GANs neither."""
+    sets = {k: [d for d, v in KINDS.items() if v == k] for k in ("paired", "unpaired")}
+    if kind is None:
+        raise UsageError(f"{config['dataset']} is translation data: use --model pix2pix "
+                         "or cyclegan")
+    if config["kind"] != kind:
+        raise UsageError(f"{config['model']} needs {kind} data: use --dataset "
+                         f"{' or '.join(sets[kind])}")
+    allowed = {"pix2pix": ("l1+cgan", "l1", "cgan"),
+               "cyclegan": ("full", "gan", "gan+forward")}[config["model"]]
+    if config.get("objective") not in allowed:
+        raise UsageError(f"--objective {config.get('objective')} is not one of "
+                         f"{config['model']}'s: {', '.join(allowed)}")
 
 
 def prepare_out_dir(path):
@@ -259,6 +286,9 @@ def set_learning_rates(run):
     factor = 1.0
     if config.get("lr_decay") == "linear":
         factor = 1.0 - run.step / config["iterations"]
+    elif config.get("lr_decay") == "hold-linear":      # Zhu et al.: flat, then down to 0
+        half = config["iterations"] / 2
+        factor = min(1.0, 1.0 - (run.step - half) / half)
     run.gan.opt_g.lr = config["lr_g"] * factor
     run.gan.opt_d.lr = config["lr_d"] * factor
 

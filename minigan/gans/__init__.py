@@ -5,6 +5,8 @@
     wgan     Arjovsky et al. 2017              wgan.py
     wgan-gp  Gulrajani et al. 2017             wgan.py
     cgan     Mirza and Osindero 2014           cgan.py
+    pix2pix  Isola et al. 2017                 pix2pix.py   (img2img.py: recipes)
+    cyclegan Zhu et al. 2017                   cyclegan.py  (img2img.py: recipes)
 
 ``build(config, data)`` makes the networks and optimisers for a data set; the
 defaults below are each paper's recipe, with the differences between toy and
@@ -18,8 +20,9 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator, VanillaGAN
 from .wgan import WGAN, WGANGP
 from . import objectives
+from . import img2img
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan")
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan") + img2img.TRANSLATION_MODELS
 
 # Each paper's optimiser and schedule.  "toy" overrides apply to the 1D/2D sets.
 RECIPES = {
@@ -50,12 +53,14 @@ DEFAULT_ARCH = {"gan": "mlp", "dcgan": "conv", "wgan": "conv", "wgan-gp": "conv"
 
 def defaults(model, kind):
     """The full default configuration for ``model`` on data of ``kind``."""
+    if model in img2img.TRANSLATION_MODELS:
+        return img2img.defaults(model, kind)
     recipe = dict(RECIPES[model])
     toy = recipe.pop("toy", {})
     config = dict(g_loss="non-saturating", clip=0.01, gp_lambda=10.0, betas=(0.5, 0.999),
                   lr_decay="none",
                   activation="leaky_relu", arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
-    config.update(DATA_DEFAULTS[kind])
+    config.update(DATA_DEFAULTS.get(kind, DATA_DEFAULTS["image"]))   # translation data: refused later
     config.update(recipe)
     if kind != "image":
         config.update(toy)
@@ -74,6 +79,8 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     config: a dict with the keys of ``defaults``; data_shape: one sample's shape,
     e.g. (2,) or (1, 28, 28); kind: 'toy1d' | 'toy2d' | 'image'.
     """
+    if config["model"] in img2img.TRANSLATION_MODELS:
+        return img2img.build(config, data_shape, kind, num_classes, seed)
     model, image = config["model"], kind == "image"
     conv = image and config["arch"] == "conv"
     z, hidden = config["latent_dim"], tuple(config["hidden"])
