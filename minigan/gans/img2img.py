@@ -19,7 +19,7 @@ RECIPES = {
     # Zhu et al.: least squares GAN, lambda_cyc 10, identity 0.5 lambda, pool 50, batch 1,
     # constant rate for the first half then linear decay to 0 ("hold-linear")
     "cyclegan": dict(objective="full", cycle_lambda=10.0, identity_weight=0.5, pool_size=50,
-                     width=8, d_width=16, n_blocks=3, batch_size=8, iterations=1500,
+                     width=8, d_width=16, n_blocks=2, batch_size=4, iterations=1200,
                      lr_decay="hold-linear"),
 }
 
