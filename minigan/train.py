@@ -112,6 +112,8 @@ def _recipes_help():
         if img["optimizer"] == "adam":
             opt += f" betas {tuple(img['betas'])}"
         extra = f", clip {img['clip']}" if model == "wgan" else ""
+        if model in gans.img2img.TRANSLATION_MODELS:
+            extra = ", " + gans.img2img.describe(model)
         if model == "wgan-gp":
             extra = (f", lambda {img['gp_lambda']:g} (toy: {toy['gp_lambda']:g}, betas "
                      f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")

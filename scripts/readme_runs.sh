@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce the runs behind the README's pictures and recorded figures.
-# Usage: bash scripts/readme_runs.sh [toy|images|all]   (writes runs/readme-*, docs/figures/)
+# Usage: bash scripts/readme_runs.sh [toy|images|img2img|all]   (writes runs/readme-*, docs/figures/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -19,4 +19,15 @@ if [[ $what == images || $what == all ]]; then
   train --model dcgan --dataset mnist --out runs/readme-dcgan-mnist          # 3,000 steps
   train --resume runs/readme-dcgan-mnist --iterations 6000 && keep dcgan-mnist # and on to 6,000
   train --model cgan --dataset mnist --arch conv --out runs/readme-cgan-mnist && keep cgan-mnist
+fi
+if [[ $what == img2img || $what == all ]]; then     # image-to-image: each paper's ablation
+  export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MINIGAN_OFFLINE=1   # the bundled digits
+  for objective in l1+cgan l1 cgan; do
+    train --model pix2pix --dataset mnist-edges --objective "$objective" \
+          --out "runs/readme-pix2pix-$objective" && keep "pix2pix-$objective"
+  done
+  for objective in full gan gan+forward; do
+    train --model cyclegan --dataset mnist-thickness --objective "$objective" \
+          --out "runs/readme-cyclegan-$objective" && keep "cyclegan-$objective"
+  done
 fi

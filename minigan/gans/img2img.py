@@ -32,6 +32,17 @@ def defaults(model, kind=None):
     return config
 
 
+def describe(model):
+    """One line of the recipe for ``--help``."""
+    r = RECIPES[model]
+    if model == "pix2pix":
+        return (f"cGAN + {r['l1_lambda']:g} L1 (--objective l1+cgan | l1 | cgan), U-Net and "
+                f"16x16 PatchGAN, batch {r['batch_size']}; data: mnist-edges, fashion-edges")
+    return (f"least squares + {r['cycle_lambda']:g} cycle + {r['identity_weight']:g}x that "
+            f"identity (--objective full | gan | gan+forward), pool {r['pool_size']}, "
+            f"hold-linear decay, batch {r['batch_size']}; data: mnist-thickness")
+
+
 def normal_init(module, std=0.02):
     """Both papers' initialisation: conv weights ~ N(0, 0.02), norm scales ~ N(1, 0.02),
     biases 0 (the authors' init_weights(..., 'normal'))."""
