@@ -7,6 +7,8 @@ model never saw in training (data/translation.py holds them back):
     psnr      10 log10(1 / mean (output - partner)^2) per image, averaged (dB, [0, 1] scale)
     accuracy  how often the digit classifier reads the intended digit in the output
     fid       classifier FID of the outputs against real digits of the target domain
+              (pix2pix: the 5,000 bundled digits' statistics; CycleGAN: the first 500
+              training images of the target domain, equally many as the outputs)
     ink       the thickness statistic: mean ink per digit, sum over pixels of (x + 1) / 2
 
 pix2pix (paired) is scored one way; CycleGAN both ways, with the same numbers for the
@@ -18,6 +20,7 @@ import numpy as np
 from . import backend, viz
 
 N_PICTURE = 8
+N_REFERENCE = 500       # training images of the target domain that the FID compares with
 
 
 def translate(run, x, direction="a2b"):
@@ -59,7 +62,7 @@ def scores(run):
     from . import image_metrics as im
     result = {}
     for direction, source, target, train_target in (
-            ("a2b", a, b, data.x[:, 1:]), ("b2a", b, a, data.x[:, :1])):
+            ("a2b", a, b, data.x[:N_REFERENCE, 1:]), ("b2a", b, a, data.x[:N_REFERENCE, :1])):
         out = translate(run, source, direction)
         features, logits = im.evaluate(out)
         mu, sigma = im.gaussian_statistics(_target_features(run, direction, train_target))

@@ -59,6 +59,24 @@ def test_edges_pairs_and_a_held_out_split_that_training_never_sees(edges):
     assert not any(t.tobytes() in train for t in edges.test_x[:, 1])
 
 
+def test_fashion_edges_reads_the_idx_files_train_and_test(tmp_path):
+    from minigan.data import write_idx
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "fashion-mnist"
+    folder.mkdir()
+    for split, n in (("train", 12), ("t10k", 5)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        write_idx(folder / f"{split}-images-idx3-ubyte", images)
+        write_idx(folder / f"{split}-labels-idx1-ubyte", (np.arange(n) % 10).astype(np.uint8))
+        if split == "t10k":
+            test_images = images
+    data = load_dataset("fashion-edges", data_dir=str(tmp_path), quiet=True)
+    assert data.x.shape == (12, 2, 28, 28) and data.test_x.shape == (5, 2, 28, 28)
+    np.testing.assert_array_equal(data.test_x[:, 1, :, :], translation.to_unit(test_images))
+    np.testing.assert_array_equal(data.test_x[:, 0], translation.to_unit(
+        translation.outline(test_images)))
+
+
 def test_thickness_domains_come_from_different_digits():
     data = load_dataset("mnist-thickness", quiet=True)
     assert data.kind == "unpaired" and data.x.shape == (2250, 2, 28, 28)

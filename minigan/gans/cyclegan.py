@@ -24,6 +24,8 @@ The paper's Table 4 ablation is ``objective``: "gan" (the two adversarial losses
 alone), "gan+forward" (plus the forward cycle a -> G(a) -> F(G(a)) only) and
 "full" (both cycles and the identity term).
 """
+import numpy
+
 from .. import backend, nn
 from .. import functional as F_
 from ..autograd import Tensor
@@ -166,7 +168,11 @@ class CycleGAN(GAN):
         self.forward_cycle = objective in ("full", "gan+forward")
         self.backward_cycle = self.identity = objective == "full"
         self.identity_weight = identity_weight
-        self.pool_b, self.pool_a = ImagePool(pool_size, self.rng), ImagePool(pool_size, self.rng)
+        # the pool's coin flips are scalars: a host generator of their own, saved in
+        # checkpoints on any backend
+        self.pool_rng = numpy.random.default_rng([seed, pool_size])
+        self.pool_b = ImagePool(pool_size, self.pool_rng)
+        self.pool_a = ImagePool(pool_size, self.pool_rng)
 
     def train_step(self, next_batch):
         pair, _ = next_batch()                          # unrelated A and B digits
@@ -202,12 +208,14 @@ class CycleGAN(GAN):
     def state_dict(self):
         state = super().state_dict()
         state["pool_a"], state["pool_b"] = self.pool_a.state_dict(), self.pool_b.state_dict()
+        state["pool_rng"] = self.pool_rng.bit_generator.state
         return state
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
         self.pool_a.load_state_dict(state["pool_a"])
         self.pool_b.load_state_dict(state["pool_b"])
+        self.pool_rng.bit_generator.state = state["pool_rng"]
 
 
 def build_cyclegan(config, seed=0):
