@@ -43,6 +43,9 @@ def _main(argv):
         raise UsageError(f"--run {args.run}: no config.json and checkpoint.npz there")
     with open(config_path) as f:
         config = json.load(f)
+    if config.get("model") in ("pix2pix", "cyclegan"):
+        raise UsageError(f"{args.run} is a {config['model']} run, which translates images "
+                         "rather than drawing them: use python -m minigan.translate")
     run = Run(config, args.run, quiet=True)
     run.load_checkpoint(checkpoint)
     labels = None

@@ -211,3 +211,6 @@ def test_translate_refuses_bad_input(tmp_path):
                 str(tmp_path / "o.npy"), *args]
         proc = run(full, tmp_path, check=False)
         assert proc.returncode == 2 and message in one_error_line(proc)
+    proc = run(["minigan.sample", "--run", str(tmp_path / "r"), "--out", str(tmp_path / "s.npy")],
+               tmp_path, check=False)
+    assert proc.returncode == 2 and "minigan.translate" in one_error_line(proc)
