@@ -180,13 +180,26 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
         assert (out / name).exists()
     final = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()][-1]
     assert final["final"] and {"l1", "psnr", "accuracy", "fid"} <= set(final)
-    # minigan.translate gives what the run scored
+    # minigan.translate gives the trained model's translation
     np.save(tmp_path / "a.npy", edges.test_x[:6, :1])
     run(["minigan.translate", "--run", str(out), "--input", str(tmp_path / "a.npy"),
          "--out", str(tmp_path / "b.npy")], tmp_path)
     from minigan.translate import load_model
     expected = load_model(str(out)).translate(edges.test_x[:6, :1])
     np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), expected)
+    # bad input to minigan.translate, and minigan.sample on a translation run
+    np.save(tmp_path / "big.npy", np.full((2, 28, 28), 200.0))
+    for args, message in ((["--input", str(tmp_path / "big.npy")], "[-1, 1]"),
+                          (["--input", str(tmp_path / "none.npy")], "cannot read"),
+                          (["--input", str(tmp_path / "big.npy"), "--run", str(tmp_path)],
+                           "no config.json")):
+        full = ["minigan.translate", "--run", str(out), "--out",
+                str(tmp_path / "o.npy"), *args]
+        proc = run(full, tmp_path, check=False)
+        assert proc.returncode == 2 and message in one_error_line(proc)
+    proc = run(["minigan.sample", "--run", str(out), "--out", str(tmp_path / "s.npy")],
+               tmp_path, check=False)
+    assert proc.returncode == 2 and "minigan.translate" in one_error_line(proc)
 
 
 @pytest.mark.parametrize("flags,message", [
@@ -198,19 +211,3 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
 def test_bad_pairs_are_one_line_and_exit_2(tmp_path, flags, message):
     proc = train(tmp_path, *flags, "--out", str(tmp_path / "r"), check=False)
     assert proc.returncode == 2 and message in one_error_line(proc)
-
-
-def test_translate_refuses_bad_input(tmp_path):
-    train(tmp_path, *FAST, "--iterations", "1", "--out", str(tmp_path / "r"))
-    np.save(tmp_path / "big.npy", np.full((2, 28, 28), 200.0))
-    for args, message in ((["--input", str(tmp_path / "big.npy")], "[-1, 1]"),
-                          (["--input", str(tmp_path / "none.npy")], "cannot read"),
-                          (["--input", str(tmp_path / "big.npy"), "--run", str(tmp_path)],
-                           "no config.json")):
-        full = ["minigan.translate", "--run", str(tmp_path / "r"), "--out",
-                str(tmp_path / "o.npy"), *args]
-        proc = run(full, tmp_path, check=False)
-        assert proc.returncode == 2 and message in one_error_line(proc)
-    proc = run(["minigan.sample", "--run", str(tmp_path / "r"), "--out", str(tmp_path / "s.npy")],
-               tmp_path, check=False)
-    assert proc.returncode == 2 and "minigan.translate" in one_error_line(proc)
