@@ -7,8 +7,8 @@ model never saw in training (data/translation.py holds them back):
     psnr      10 log10(1 / mean (output - partner)^2) per image, averaged (dB, [0, 1] scale)
     accuracy  how often the digit classifier reads the intended digit in the output
     fid       classifier FID of the outputs against real digits of the target domain
-              (pix2pix: the 5,000 bundled digits' statistics; CycleGAN: the first 500
-              training images of the target domain, equally many as the outputs)
+              (pix2pix: the 5,000 bundled digits' statistics; CycleGAN: 500 evenly
+              spaced training images of the target domain, as many as the outputs)
     ink       the thickness statistic: mean ink per digit, sum over pixels of (x + 1) / 2
 
 pix2pix (paired) is scored one way; CycleGAN both ways, with the same numbers for the
@@ -61,8 +61,10 @@ def scores(run):
         return result
     from . import image_metrics as im
     result = {}
+    # an evenly spaced subset: the training digits may be sorted by class
+    reference = data.x[::max(1, len(data.x) // N_REFERENCE)][:N_REFERENCE]
     for direction, source, target, train_target in (
-            ("a2b", a, b, data.x[:N_REFERENCE, 1:]), ("b2a", b, a, data.x[:N_REFERENCE, :1])):
+            ("a2b", a, b, reference[:, 1:]), ("b2a", b, a, reference[:, :1])):
         out = translate(run, source, direction)
         features, logits = im.evaluate(out)
         mu, sigma = im.gaussian_statistics(_target_features(run, direction, train_target))
