@@ -17,9 +17,18 @@ from minigan import translation_scores
 from test_train import checkpoint_arrays, one_error_line, run, train
 
 
+def bundled(name):
+    """A translation data set made from the bundled digits, whatever this machine has
+    cached or can download (so the sizes below hold everywhere)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MINIGAN_CACHE", "/nonexistent/minigan-cache")
+        mp.delenv("MINIGAN_DATA", raising=False)
+        return load_dataset(name, download=False, quiet=True)
+
+
 @pytest.fixture(scope="module")
 def edges():
-    return load_dataset("mnist-edges", quiet=True)
+    return bundled("mnist-edges")
 
 
 # ------------------------------------------------------------------ data
@@ -78,7 +87,7 @@ def test_fashion_edges_reads_the_idx_files_train_and_test(tmp_path):
 
 
 def test_thickness_domains_come_from_different_digits():
-    data = load_dataset("mnist-thickness", quiet=True)
+    data = bundled("mnist-thickness")
     assert data.kind == "unpaired" and data.x.shape == (2250, 2, 28, 28)
     thin = np.rint((data.x[:, 0] + 1) * 127.5).astype(np.uint8)
     thick_b = {t.tobytes() for t in data.x[:, 1]}
