@@ -21,7 +21,7 @@ import numpy as np
 
 from . import backend, gans
 from .serialization import load
-from .train import UsageError, _Parser, _one_line, run_command
+from .cli import Parser as _Parser, UsageError, one_line as _one_line, run_command
 
 
 def make_parser():
