@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .datasets import Dataset
 from .mnist import load_mnist
 from .sample import held_out_mask, load_mnist_sample_uint8
 
@@ -42,11 +41,23 @@ TRANSLATION_KINDS = {"mnist-edges": "paired", "fashion-edges": "paired",
 
 
 @dataclass
-class TranslationDataset(Dataset):
-    """A Dataset whose x stacks domain A and domain B as channels (N, 2, 28, 28),
-    with held-out true pairs test_x (M, 2, 28, 28) and their labels test_y (M,)."""
+class TranslationDataset:
+    """Like datasets.Dataset, with x stacking domain A and domain B as channels
+    (N, 2, 28, 28), y (N,) the labels of the A digits, and the held-out true pairs
+    test_x (M, 2, 28, 28) with their labels test_y (M,)."""
+    x: np.ndarray
+    y: np.ndarray
+    num_classes: int
+    name: str
+    kind: str
+    source: str = ""
     test_x: np.ndarray | None = None
     test_y: np.ndarray | None = None
+    modes = None
+    std = None
+
+    def __len__(self):
+        return len(self.x)
 
 
 def outline(images):

@@ -30,7 +30,6 @@ from .. import backend, nn
 from .. import functional as F_
 from ..autograd import Tensor
 from .base import GAN
-from .img2img import adam, normal_init
 from .pix2pix import run_in_eval
 
 OBJECTIVES = ("full", "gan", "gan+forward")
@@ -216,17 +215,3 @@ class CycleGAN(GAN):
         self.pool_a.load_state_dict(state["pool_a"])
         self.pool_b.load_state_dict(state["pool_b"])
         self.pool_rng.bit_generator.state = state["pool_rng"]
-
-
-def build_cyclegan(config, seed=0):
-    """The four networks, two optimisers (one over both generators, one over both
-    discriminators, as in the authors' code) and the model."""
-    w, dw, blocks = config["width"], config["d_width"], config["n_blocks"]
-    generators = _Pair(*(normal_init(ResnetGenerator(1, w, blocks)) for _ in range(2)))
-    discriminators = _Pair(*(normal_init(PatchDiscriminatorIN(1, dw)) for _ in range(2)))
-    opt_g = adam(generators.parameters(), config, config["lr_g"])
-    opt_d = adam(discriminators.parameters(), config, config["lr_d"])
-    return CycleGAN(generators, discriminators, opt_g, opt_d,
-                    cycle_lambda=config["cycle_lambda"],
-                    identity_weight=config["identity_weight"], pool_size=config["pool_size"],
-                    objective=config["objective"], seed=seed)

@@ -74,8 +74,18 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
         return Pix2Pix(G, D, adam(G.parameters(), config, config["lr_g"]),
                        adam(D.parameters(), config, config["lr_d"]),
                        l1_lambda=config["l1_lambda"], objective=config["objective"], seed=seed)
-    from .cyclegan import build_cyclegan
-    return build_cyclegan(config, seed)
+    # CycleGAN: one optimiser over both generators, one over both discriminators,
+    # as in the authors' code
+    from .cyclegan import CycleGAN, PatchDiscriminatorIN, ResnetGenerator, _Pair
+    w, dw, blocks = config["width"], config["d_width"], config["n_blocks"]
+    generators = _Pair(*(normal_init(ResnetGenerator(1, w, blocks)) for _ in range(2)))
+    discriminators = _Pair(*(normal_init(PatchDiscriminatorIN(1, dw)) for _ in range(2)))
+    return CycleGAN(generators, discriminators,
+                    adam(generators.parameters(), config, config["lr_g"]),
+                    adam(discriminators.parameters(), config, config["lr_d"]),
+                    cycle_lambda=config["cycle_lambda"],
+                    identity_weight=config["identity_weight"], pool_size=config["pool_size"],
+                    objective=config["objective"], seed=seed)
 
 
 __all__ = ["TRANSLATION_MODELS", "DATA_KIND", "RECIPES", "defaults", "build", "normal_init"]
