@@ -105,7 +105,11 @@ ROWS = [
     ("cgan (MLP)", "cgan", "image", 64, {}),
     ("toy: wgan-gp, ring, 128-wide", "wgan-gp", "toy2d", 256, {"hidden": (128, 128, 128)}),
     ("vae (MLP 784-400-20, batch 100)", "vae", "image", 100, {}),
+    # image-to-image (bench_img2img.py): each model's default recipe and batch
+    ("pix2pix (U-Net + PatchGAN)", "pix2pix", "paired", 16, {}),
+    ("cyclegan (2 ResNets + 2 PatchGANs)", "cyclegan", "unpaired", 4, {}),
 ]
+TRANSLATION = ("paired", "unpaired")
 SCALING_BATCHES = (16, 64, 256)      # dcgan iteration time against batch size
 MATMUL_N = 2048
 POOL = 8                              # distinct pre-drawn batches, cycled
@@ -115,6 +119,9 @@ POOL = 8                              # distinct pre-drawn batches, cycled
 
 def make_batches(np, kind, batch, seed=0):
     """POOL batches (x, labels) as NumPy arrays: random images in [-1, 1] or ring points."""
+    if kind in TRANSLATION:
+        import bench_img2img
+        return bench_img2img.make_batches(np, batch, POOL, seed)
     rng = np.random.default_rng(seed)
     batches = []
     for _ in range(POOL):
@@ -129,6 +136,8 @@ def make_batches(np, kind, batch, seed=0):
 
 
 def data_shape(kind):
+    if kind in TRANSLATION:
+        return (2, 28, 28)
     return (1, 28, 28) if kind == "image" else (2,)
 
 
@@ -151,7 +160,8 @@ def minigan_trainer(np, model, kind, batch, overrides, backend_name="numpy"):
     backend.manual_seed(0)
     build = vae_build if model == "vae" else gans.build
     gan = build(config, data_shape(kind), kind, 10 if model == "cgan" else None, seed=1)
-    pool = [(backend.asarray(x), backend.asarray(y)) for x, y in make_batches(np, kind, batch)]
+    pool = [(backend.asarray(x), None if y is None else backend.asarray(y))
+            for x, y in make_batches(np, kind, batch)]
     it = itertools.cycle(pool)
     sync = backend.synchronize
 
@@ -201,12 +211,10 @@ def layer_flops(net, x, *extra):
 def iteration_flops(gan, model, batch, kind):
     """Matrix-product FLOPs of one training iteration (formula in the module docstring)."""
     from minigan.autograd import Tensor
-    if model == "vae":       # forward, weight gradients, input gradients but the first
-        from minigan import backend
-        e, _ = layer_flops(gan.encoder, Tensor(backend.xp.zeros((batch, 1, 28, 28), "float32")))
-        dec, _ = layer_flops(gan.decoder, gan.noise(batch))
-        fe, fdec = sum(e), sum(dec)
-        return 3 * (fe + fdec) - e[0], fdec, fe
+    build = vae_build if model == "vae" else gans.build
+    gan = build(config, data_shape(kind), kind, 10 if model == "cgan" else None, seed=1)
+    pool = [(backend.asarray(x), None if y is None else backend.asarray(y))
+            for x, y in make_batches(np, kind, batch)]
     extra = ()
     if model == "cgan":
         extra = (Tensor(gan.labels(batch).data),)
@@ -259,6 +267,9 @@ def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
         return torch_vae_trainer(np, torch, kind, batch, overrides, device)
     nn, F = torch.nn, torch.nn.functional
     config = config_for(model, kind, overrides)
+    if kind in TRANSLATION:
+        import bench_img2img
+        return bench_img2img.torch_trainer(np, torch, model, config, batch, POOL, device)
     image, z_dim = kind == "image", config["latent_dim"]
     conv = image and config["arch"] == "conv"
     hidden = tuple(config["hidden"])

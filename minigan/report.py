@@ -93,6 +93,9 @@ def draw(run, n, labels=None, seed=REPORT_SEED):
 def scores(run):
     """Sample-quality numbers for the run's data: mode coverage, 1D fit or image scores."""
     data = run.data
+    if data.kind in ("paired", "unpaired"):           # image-to-image translation
+        from . import translation_scores
+        return translation_scores.scores(run)
     if data.kind == "toy1d":
         return metrics.gaussian_1d_metrics(draw(run, N_METRIC_SAMPLES)[:, 0])
     if data.kind == "toy2d":
@@ -155,6 +158,10 @@ def picture(run, path, x=None, labels=None, title=None):
     points are drawn); labels: (N,) the class each was drawn for, named in the title.
     """
     data = run.data
+    if data.kind in ("paired", "unpaired"):           # input | output | target
+        from . import translation_scores
+        return translation_scores.picture(run, path, title or
+                                          f"{run.config['model']} step {run.step}")
     if x is None:
         if run.config["model"] == "cgan":
             labels = np.arange(N_PICTURE_SAMPLES if data.kind == "image" else

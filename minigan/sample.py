@@ -92,7 +92,11 @@ def load_run(run_dir):
     checkpoint = os.path.join(run_dir, "checkpoint.npz")
     if not (os.path.exists(config_path) and os.path.exists(checkpoint)):
         raise cli.UsageError(f"--run {run_dir}: no config.json and checkpoint.npz there")
-    run = Run(read_config(config_path), run_dir, quiet=True)
+    config = read_config(config_path)
+    if config.get("model") in ("pix2pix", "cyclegan"):
+        raise cli.UsageError(f"{run_dir} is a {config['model']} run, which translates images "
+                             "rather than drawing them: use python -m minigan.translate")
+    run = Run(config, run_dir, quiet=True)
     run.load_checkpoint(checkpoint)          # refuses non-finite numbers
     bad = first_nonfinite(run.gan)
     if bad:

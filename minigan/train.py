@@ -86,9 +86,17 @@ def make_parser():
                    help="wgan-gp only: penalty weight (default: 10, toy data 0.1)")
     p.add_argument("--g-loss", choices=("non-saturating", "minimax"),
                    help="gan, dcgan, cgan: generator loss (default: non-saturating)")
-    p.add_argument("--lr-decay", choices=("none", "linear"),
+    p.add_argument("--lr-decay", choices=("none", "linear", "hold-linear"),
                    help="linear: both learning rates fall to 0 over the run, as in the "
-                        "WGAN-GP authors' image code (default: none, constant rates)")
+                        "WGAN-GP authors' image code; hold-linear: constant for the first "
+                        "half, then linearly to 0 (CycleGAN's schedule) (default: none, "
+                        "constant rates; cyclegan: hold-linear)")
+    p.add_argument("--objective", choices=("l1+cgan", "l1", "cgan", "full", "gan",
+                                           "gan+forward"),
+                   help="the papers' ablations: pix2pix l1+cgan (default) | l1 | cgan; "
+                        "cyclegan full (default) | gan | gan+forward")
+    p.add_argument("--width", type=cli.positive_int,
+                   help="pix2pix/cyclegan: channels of the generator's first layer")
     p.add_argument("--hidden", type=cli.sizes, help="hidden layer widths of MLP nets, e.g. "
                    "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's --recipe paper, "
                    "256,512,1024 on images)")
@@ -123,6 +131,8 @@ def _recipes_help():
         if img["optimizer"] == "adam":
             opt += f", betas {tuple(img['betas'])}"
         extra = f", clip {img['clip']}" if model == "wgan" else ""
+        if model in gans.img2img.TRANSLATION_MODELS:
+            extra = ", " + gans.img2img.describe(model)
         if model == "wgan-gp":
             extra = (f", lambda {img['gp_lambda']:g} (toy: lambda {toy['gp_lambda']:g}, betas "
                      f"{tuple(toy['betas'])}, 3x128 ReLU nets, lr {toy['lr_d']:g} decayed "
@@ -139,11 +149,12 @@ def _recipes_help():
 # ------------------------------------------------------------- configuration
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
-          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "lr", "beta", "iw_samples")
+          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "lr", "beta", "iw_samples",
+          "objective", "width")
 _CADENCES = ("sample_every", "checkpoint_every", "log_every")
 # On --resume: these define the experiment and must match the checkpoint ...
 FIXED_ON_RESUME = ("model", "dataset", "arch", "batch_size", "latent_dim", "seed", "hidden",
-                   "n_critic", "clip", "gp_lambda", "g_loss", "beta")
+                   "n_critic", "clip", "gp_lambda", "g_loss", "beta", "objective", "width")
 # ... and these may change; the change is printed and recorded in config.json.
 CHANGEABLE_ON_RESUME = ("iterations", "lr_g", "lr_d", "lr_decay", *_CADENCES, "data_dir",
                         "lr", "iw_samples")
@@ -152,7 +163,8 @@ CHANGEABLE_ON_RESUME = ("iterations", "lr_g", "lr_d", "lr_decay", *_CADENCES, "d
 ONLY_FOR = {"clip": ("wgan",), "gp_lambda": ("wgan-gp",),
             "g_loss": ("gan", "dcgan", "cgan"),
             "lr_g": gans.MODELS, "lr_d": gans.MODELS, "n_critic": gans.MODELS,
-            "lr": vae.MODELS, "beta": vae.MODELS, "iw_samples": vae.MODELS}
+            "lr": vae.MODELS, "beta": vae.MODELS, "iw_samples": vae.MODELS,
+            "objective": ("pix2pix", "cyclegan"), "width": ("pix2pix", "cyclegan")}
 
 
 def resolve_config(args):
@@ -183,12 +195,31 @@ def check_pair(config):
         problem = vae.check_config(config)
         if problem:
             raise UsageError(problem)
+    translation = gans.img2img.DATA_KIND.get(config["model"])
+    if translation or config["kind"] in ("paired", "unpaired"):
+        return _check_translation_pair(config, translation)
     if config["model"] == "cgan" and config["dataset"] == "gaussian":
         raise UsageError("cgan needs labelled data with several classes: "
                          "use --dataset ring, grid, mnist or fashion-mnist")
     if config["arch"] == "conv" and config["kind"] != "image":
         raise UsageError(f"--arch conv needs images; {config['dataset']} is a toy set "
                          "(use --arch mlp or --dataset mnist)")
+
+
+def _check_translation_pair(config, kind):
+    """pix2pix needs paired data, cyclegan unpaired data, and the GANs neither."""
+    sets = {k: [d for d, v in KINDS.items() if v == k] for k in ("paired", "unpaired")}
+    if kind is None:
+        raise UsageError(f"{config['dataset']} is translation data: use --model pix2pix "
+                         "or cyclegan")
+    if config["kind"] != kind:
+        raise UsageError(f"{config['model']} needs {kind} data: use --dataset "
+                         f"{' or '.join(sets[kind])}")
+    allowed = {"pix2pix": ("l1+cgan", "l1", "cgan"),
+               "cyclegan": ("full", "gan", "gan+forward")}[config["model"]]
+    if config.get("objective") not in allowed:
+        raise UsageError(f"--objective {config.get('objective')} is not one of "
+                         f"{config['model']}'s: {', '.join(allowed)}")
 
 
 def check_flags_apply(config, args):
@@ -569,6 +600,9 @@ def set_learning_rates(run):
     factor = 1.0
     if config.get("lr_decay") == "linear":
         factor = 1.0 - run.step / config["iterations"]
+    elif config.get("lr_decay") == "hold-linear":      # Zhu et al.: flat, then down to 0
+        half = config["iterations"] / 2
+        factor = min(1.0, 1.0 - (run.step - half) / half)
     if config["model"] == "vae":                       # one optimiser, one rate
         run.gan.opt.lr = config["lr"] * factor
         return

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce the runs behind the README's pictures and recorded figures.
-# Usage: bash scripts/readme_runs.sh [toy|images|all]   (writes runs/readme-*, docs/figures/)
+# Usage: bash scripts/readme_runs.sh [toy|images|img2img|all]   (writes runs/readme-*, docs/figures/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -25,4 +25,15 @@ if [[ $what == images || $what == all ]]; then
   python scripts/vae_vs_gans.py runs/readme-vae-mnist runs/readme-dcgan-mnist runs/readme-cgan-mnist
   # with PyTorch installed: the same VAE recipe there, for the README's comparison
   python benchmarks/vae_pytorch.py --out runs/readme-vae-pytorch.jsonl || true
+fi
+if [[ $what == img2img || $what == all ]]; then     # image-to-image: each paper's ablation
+  export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MINIGAN_OFFLINE=1   # the bundled digits
+  for objective in l1+cgan l1 cgan; do
+    train --model pix2pix --dataset mnist-edges --objective "$objective" \
+          --out "runs/readme-pix2pix-$objective" && keep "pix2pix-$objective"
+  done
+  for objective in full gan gan+forward; do
+    train --model cyclegan --dataset mnist-thickness --objective "$objective" \
+          --out "runs/readme-cyclegan-$objective" && keep "cyclegan-$objective"
+  done
 fi

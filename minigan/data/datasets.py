@@ -13,6 +13,10 @@ KINDS = {
     "grid": "toy2d",
     "mnist": "image",
     "fashion-mnist": "image",
+    # image-to-image translation (data/translation.py): A and B stacked as 2 channels
+    "mnist-edges": "paired",
+    "fashion-edges": "paired",
+    "mnist-thickness": "unpaired",
 }
 DATASETS = tuple(KINDS)
 TOY_SAMPLE_SIZE = 100_000
@@ -58,6 +62,9 @@ def load_dataset(name, data_dir=None, download=True, quiet=False, *, split="trai
     """
     if name not in KINDS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+    if KINDS[name] in ("paired", "unpaired"):
+        from .translation import load_translation
+        return load_translation(name, data_dir, download, quiet)
     if KINDS[name] == "image":
         x, y, source = load_mnist(name, split, data_dir, download, quiet, cache_dir=cache_dir,
                                   mirrors=mirrors, checksums=checksums, timeout=timeout)

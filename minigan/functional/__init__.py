@@ -8,3 +8,7 @@ from .loss import log_softmax, cross_entropy
 from .conv import im2col, col2im, conv2d, conv_transpose2d
 from .linear import linear
 from .normalization import batch_norm
+from .instance_norm import instance_norm
+from .dropout import dropout
+from .padding import reflection_pad2d
+from .l1 import l1_loss

@@ -5,6 +5,8 @@
     wgan     Arjovsky et al. 2017              wgan.py
     wgan-gp  Gulrajani et al. 2017             wgan.py
     cgan     Mirza and Osindero 2014           cgan.py
+    pix2pix  Isola et al. 2017                 pix2pix.py   (img2img.py: recipes)
+    cyclegan Zhu et al. 2017                   cyclegan.py  (img2img.py: recipes)
 
 ``build(config, data_shape, kind, num_classes, seed)`` makes the networks, optimisers
 and training algorithm for a data set (``defaults(model, kind)`` gives a config); the
@@ -19,8 +21,9 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator, VanillaGAN
 from .wgan import WGAN, WGANGP
 from . import objectives
+from . import img2img
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan")
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan") + img2img.TRANSLATION_MODELS
 
 # Each paper's optimiser and schedule.  "toy" overrides apply to the 1D/2D sets.
 RECIPES = {
@@ -64,6 +67,8 @@ def defaults(model, kind, recipe="quick"):
     recipe: "quick" (the default) or "paper"; they differ only where a model has a
     quick toy variant (wgan-gp), and "paper" is then the authors' own toy script.
     """
+    if model in img2img.TRANSLATION_MODELS:
+        return img2img.defaults(model, kind)
     if recipe not in RECIPE_CHOICES:
         raise ValueError(f"recipe must be one of {RECIPE_CHOICES}, got {recipe!r}")
     paper = dict(RECIPES[model])
@@ -73,7 +78,7 @@ def defaults(model, kind, recipe="quick"):
     config = dict(g_loss="non-saturating", clip=0.01, gp_lambda=10.0, betas=(0.5, 0.999),
                   lr_decay="none",
                   activation="leaky_relu", arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
-    config.update(DATA_DEFAULTS[kind])
+    config.update(DATA_DEFAULTS.get(kind, DATA_DEFAULTS["image"]))   # translation data: refused later
     config.update(paper)
     if kind != "image":
         config.update(toy)
@@ -92,6 +97,8 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     config: a dict with the keys of ``defaults``; data_shape: one sample's shape,
     e.g. (2,) or (1, 28, 28); kind: 'toy1d' | 'toy2d' | 'image'.
     """
+    if config["model"] in img2img.TRANSLATION_MODELS:
+        return img2img.build(config, data_shape, kind, num_classes, seed)
     model, image = config["model"], kind == "image"
     conv = image and config["arch"] == "conv"
     z, hidden = config["latent_dim"], tuple(config["hidden"])

@@ -19,4 +19,7 @@ from .linear import Linear, linear
 from .module import IncompatibleKeys, Module, ShapeError, StateDictError
 from .parameter import Parameter
 from .shape import Flatten, Unflatten
+from .dropout import Dropout
+from .instancenorm import InstanceNorm2d
+from .padding import ReflectionPad2d
 from .spectral_norm import SpectralNorm, spectral_norm

@@ -9,9 +9,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_dataset_names_and_kinds():
-    assert data.DATASETS == ("gaussian", "ring", "grid", "mnist", "fashion-mnist")
+    assert data.DATASETS == ("gaussian", "ring", "grid", "mnist", "fashion-mnist",
+                             "mnist-edges", "fashion-edges", "mnist-thickness")
     assert [data.KINDS[name] for name in data.DATASETS] == \
-        ["toy1d", "toy2d", "toy2d", "image", "image"]
+        ["toy1d", "toy2d", "toy2d", "image", "image", "paired", "paired", "unpaired"]
 
 
 def test_the_data_package_does_not_import_the_training_code():

@@ -22,9 +22,11 @@ LAYERS = {
     "nn": 3,
     "optim": 4, "classifier": 4,
     "gans": 5, "vae": 5, "image_metrics": 5,   # vae: the VAE, beside the GANs
+    "translation_scores": 5.5,                  # image-to-image scores, called by report
     "report": 6, "cli": 6,                      # the command line shared by train and sample
     "train": 7,
     "sample": 8,
+    "translate": 7,                             # python -m minigan.translate
 }
 
 
