@@ -7,3 +7,4 @@ from .loss import binary_cross_entropy_with_logits, binary_cross_entropy, mse_lo
 from .loss import log_softmax, cross_entropy
 from .conv import im2col, col2im, conv2d, conv_transpose2d
 from .normalization import batch_norm
+from .upsampling import pixel_shuffle, pixel_unshuffle, prelu

@@ -9,6 +9,7 @@
     activation.py  ReLU, LeakyReLU, Tanh, Sigmoid
     container.py   Sequential
     shape.py       Flatten, Unflatten
+    upsampling.py  PixelShuffle, PixelUnshuffle, PReLU (super-resolution)
 """
 from . import init
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
@@ -19,3 +20,4 @@ from .linear import Linear, linear
 from .module import IncompatibleKeys, Module, ShapeError, StateDictError
 from .parameter import Parameter
 from .shape import Flatten, Unflatten
+from .upsampling import PixelShuffle, PixelUnshuffle, PReLU
