@@ -58,6 +58,8 @@ def draw(run, n, labels=None, seed=REPORT_SEED):
 def scores(run):
     """Sample-quality numbers for the run's data: mode coverage, 1D fit or image scores."""
     data = run.data
+    if hasattr(run.gan, "scores"):            # models that score themselves (srresnet, srgan)
+        return run.gan.scores(run)
     if data.kind == "toy1d":
         return metrics.gaussian_1d_metrics(draw(run, N_METRIC_SAMPLES)[:, 0])
     if data.kind == "toy2d":
@@ -92,6 +94,8 @@ def checkpoint_scores(run):
 def picture(run, path, x=None, labels=None):
     """Save samples as the data's kind of picture: an image grid or a toy scatter."""
     data, title = run.data, f"{run.config['model']} step {run.step}"
+    if x is None and hasattr(run.gan, "picture"):     # e.g. srgan: input | output | target
+        return run.gan.picture(run, path, title)
     if x is None:
         if run.config["model"] == "cgan":
             labels = np.arange(N_PICTURE_SAMPLES if data.kind == "image" else

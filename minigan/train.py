@@ -61,6 +61,12 @@ def make_parser():
                         "WGAN-GP authors' image code (default: none, constant rates)")
     p.add_argument("--hidden", type=_sizes, help="hidden layer widths of MLP nets, e.g. "
                    "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe)")
+    p.add_argument("--content-loss", choices=("features", "mse"), help="srgan: content loss "
+                   "on the digit classifier's feature maps (default) or on pixels (SRGAN-MSE)")
+    p.add_argument("--adv-weight", type=_positive_float, help="srgan: weight of the "
+                   "adversarial loss (default 1e-3, as Ledig et al.)")
+    p.add_argument("--pretrained", metavar="DIR", help="srgan: start G from the srresnet run "
+                   "in DIR (as the paper does)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run directory (default runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -114,7 +120,7 @@ def _recipes_help():
 # ------------------------------------------------------------- configuration
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
-          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden")
+          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "content_loss", "adv_weight")
 
 
 def resolve_config(args):
@@ -127,6 +133,8 @@ def resolve_config(args):
     config.update(model=args.model, dataset=args.dataset, seed=args.seed, kind=kind,
                   data_dir=args.data_dir)
     check_pair(config)
+    if getattr(args, "pretrained", None):
+        config["pretrained"] = _pretrained_checkpoint(args.pretrained, config)
     iters = config["iterations"]
     config["sample_every"] = args.sample_every or max(1, iters // 10)
     config["checkpoint_every"] = args.checkpoint_every or max(1, iters // 10)
@@ -135,12 +143,37 @@ def resolve_config(args):
 
 
 def check_pair(config):
+    _check_sr_pair(config)
     if config["model"] == "cgan" and config["dataset"] == "gaussian":
         raise UsageError("cgan needs labelled data with several classes: "
                          "use --dataset ring, grid, mnist or fashion-mnist")
     if config["arch"] == "conv" and config["kind"] != "image":
         raise UsageError(f"--arch conv needs images; {config['dataset']} is a toy set "
                          "(use --arch mlp or --dataset mnist)")
+
+
+def _check_sr_pair(config):
+    """Super-resolution models train on (low-res, high-res) pairs, and only they do."""
+    sr_model = config["model"] in gans.SR_MODELS
+    sr_data = config["dataset"].endswith("-sr")
+    if sr_model and not sr_data:
+        raise UsageError(f"{config['model']} needs super-resolution pairs: "
+                         "use --dataset mnist-sr or fashion-sr")
+    if sr_data and not sr_model:
+        raise UsageError(f"--dataset {config['dataset']} is for --model srresnet or srgan")
+
+
+def _pretrained_checkpoint(run_dir, config):
+    """The checkpoint of the srresnet run in run_dir, for --pretrained."""
+    if config["model"] != "srgan":
+        raise UsageError("--pretrained is for --model srgan (a trained srresnet run)")
+    path = os.path.join(run_dir, "checkpoint.npz")
+    if not os.path.exists(path):
+        raise UsageError(f"--pretrained {run_dir}: no checkpoint.npz there")
+    name = load(path).get("model_name")
+    if name != "srresnet":
+        raise UsageError(f"--pretrained {run_dir} is a {name!r} run, not srresnet")
+    return path
 
 
 def prepare_out_dir(path):
@@ -260,7 +293,8 @@ def set_learning_rates(run):
     if config.get("lr_decay") == "linear":
         factor = 1.0 - run.step / config["iterations"]
     run.gan.opt_g.lr = config["lr_g"] * factor
-    run.gan.opt_d.lr = config["lr_d"] * factor
+    if run.gan.opt_d is not None:             # srresnet has no discriminator
+        run.gan.opt_d.lr = config["lr_d"] * factor
 
 
 def _progress_bar(start, total, enabled):

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import toy
+from . import superres, toy
 from .mnist import DOWNLOAD_TIMEOUT, load_mnist
 
 # name -> kind: 'toy1d' and 'toy2d' are points, 'image' is (1, 28, 28) pictures.
@@ -13,6 +13,8 @@ KINDS = {
     "grid": "toy2d",
     "mnist": "image",
     "fashion-mnist": "image",
+    "mnist-sr": "image",            # super-resolution pairs: see superres.py
+    "fashion-sr": "image",
 }
 DATASETS = tuple(KINDS)
 TOY_SAMPLE_SIZE = 100_000
@@ -58,6 +60,11 @@ def load_dataset(name, data_dir=None, download=True, quiet=False, *, split="trai
     """
     if name not in KINDS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+    if name in superres.BASE:           # x: the 28x28 targets; inputs are area_downsample(x)
+        x, y, source = superres.load_sr(name, split, data_dir, download, quiet,
+                                        cache_dir=cache_dir, mirrors=mirrors,
+                                        checksums=checksums, timeout=timeout)
+        return Dataset(x, y, 10, name, "image", source=source)
     if KINDS[name] == "image":
         x, y, source = load_mnist(name, split, data_dir, download, quiet, cache_dir=cache_dir,
                                   mirrors=mirrors, checksums=checksums, timeout=timeout)

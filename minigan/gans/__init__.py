@@ -5,6 +5,7 @@
     wgan     Arjovsky et al. 2017              wgan.py
     wgan-gp  Gulrajani et al. 2017             wgan.py
     cgan     Mirza and Osindero 2014           cgan.py
+    srresnet, srgan  Ledig et al. 2017         srgan.py   (4x super-resolution)
 
 ``build(config, data)`` makes the networks and optimisers for a data set; the
 defaults below are each paper's recipe, with the differences between toy and
@@ -18,8 +19,10 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator, VanillaGAN
 from .wgan import WGAN, WGANGP
 from . import objectives
+from .srgan import SRGAN, SRDiscriminator, SRGenerator, SRResNet
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan")
+MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan", "srresnet", "srgan")
+SR_MODELS = ("srresnet", "srgan")          # trained on (low-res, high-res) pairs
 
 # Each paper's optimiser and schedule.  "toy" overrides apply to the 1D/2D sets.
 RECIPES = {
@@ -35,6 +38,13 @@ RECIPES = {
                     toy=dict(gp_lambda=0.1, betas=(0.5, 0.9), hidden=(512, 512, 512),
                              activation="relu")),
     "cgan": dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1),
+    # Ledig et al.: Adam(beta1 0.9), lr 1e-4, batch 16; SRGAN fine-tunes a trained SRResNet
+    # with content loss + 1e-3 x adversarial loss.  Nets: 4 residual blocks of 32 channels.
+    "srresnet": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.9, 0.999), n_critic=1,
+                     batch_size=16, iterations=2000, sr_channels=32, sr_blocks=4),
+    "srgan": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.9, 0.999), n_critic=1,
+                  batch_size=16, iterations=1000, sr_channels=32, sr_blocks=4,
+                  content_loss="features", adv_weight=1e-3),
 }
 
 # Sizes that depend on the data, not on the paper.
@@ -45,7 +55,8 @@ DATA_DEFAULTS = {
 }
 
 # Which networks a model uses on images by default ("conv" or "mlp").
-DEFAULT_ARCH = {"gan": "mlp", "dcgan": "conv", "wgan": "conv", "wgan-gp": "conv", "cgan": "mlp"}
+DEFAULT_ARCH = {"gan": "mlp", "dcgan": "conv", "wgan": "conv", "wgan-gp": "conv", "cgan": "mlp",
+                "srresnet": "conv", "srgan": "conv"}
 
 
 def defaults(model, kind):
@@ -75,6 +86,8 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     e.g. (2,) or (1, 28, 28); kind: 'toy1d' | 'toy2d' | 'image'.
     """
     model, image = config["model"], kind == "image"
+    if model in SR_MODELS:
+        return build_sr(config, data_shape, seed)
     conv = image and config["arch"] == "conv"
     z, hidden = config["latent_dim"], tuple(config["hidden"])
     batch_norm = model == "dcgan" and not conv
@@ -107,7 +120,22 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     return VanillaGAN(G, D, opt_g, opt_d, g_loss=config["g_loss"], **common)
 
 
-__all__ = ["GAN", "VanillaGAN", "WGAN", "WGANGP", "CGAN", "MODELS", "RECIPES", "build",
+def build_sr(config, data_shape, seed=0):
+    """SRResNet, or SRGAN from the SRResNet checkpoint in config["pretrained"] (if any)."""
+    G = SRGenerator(config["sr_channels"], config["sr_blocks"], data_shape[0])
+    opt_g = _optimizer(G.parameters(), config, config["lr_g"])
+    if config["model"] == "srresnet":
+        return SRResNet(G, opt_g, seed=seed)
+    if config.get("pretrained"):
+        from ..serialization import load
+        G.load_state_dict(load(config["pretrained"])["model"]["G"])
+    D = SRDiscriminator(image_channels=data_shape[0])
+    opt_d = _optimizer(D.parameters(), config, config["lr_d"])
+    return SRGAN(G, D, opt_g, opt_d, content=config["content_loss"],
+                 adv_weight=config["adv_weight"], seed=seed)
+
+
+__all__ = ["SRGAN", "SRResNet", "SRGenerator", "SRDiscriminator", "SR_MODELS", "GAN", "VanillaGAN", "WGAN", "WGANGP", "CGAN", "MODELS", "RECIPES", "build",
            "defaults", "objectives", "one_hot", "MLPGenerator", "MLPDiscriminator",
            "DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "ConditionalMLPGenerator",
            "ConditionalMLPDiscriminator", "ConditionalConvGenerator",
