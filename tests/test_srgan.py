@@ -174,18 +174,18 @@ def run(args, cwd, check=True):
 
 def test_srresnet_then_srgan_from_the_command_line(tmp_path):
     pre = tmp_path / "pre"
-    run(["--model", "srresnet", "--dataset", "mnist-sr", "--iterations", "2", "--out",
-         str(pre), "--checkpoint-every", "2", "--sample-every", "2"], tmp_path)
+    run(["--model", "srresnet", "--dataset", "mnist-sr", "--iterations", "1", "--out",
+         str(pre)], tmp_path)
     final = [json.loads(line) for line in open(pre / "metrics.jsonl")][-1]
     assert {"psnr", "ssim", "accuracy", "fid"} <= set(final)
     assert (pre / "samples_final.png").exists() and (pre / "losses.png").exists()
     gan = tmp_path / "gan"
-    run(["--model", "srgan", "--dataset", "mnist-sr", "--iterations", "2", "--out", str(gan),
-         "--pretrained", str(pre), "--checkpoint-every", "2", "--sample-every", "2"], tmp_path)
-    G_pre = np.load(pre / "checkpoint.npz")
+    run(["--model", "srgan", "--dataset", "mnist-sr", "--iterations", "1", "--out", str(gan),
+         "--pretrained", str(pre)], tmp_path)
     config = json.load(open(gan / "config.json"))
     assert config["pretrained"].endswith("checkpoint.npz") and config["adv_weight"] == 1e-3
-    assert "model/G/head.0.weight" in G_pre.files
+    assert {"loss_d", "content", "adversarial", "psnr"} <= set(
+        k for line in open(gan / "metrics.jsonl") for k in json.loads(line))
 
 
 @pytest.mark.parametrize("flags,message", [
@@ -202,6 +202,7 @@ def test_bad_sr_input_is_one_line_and_exit_2(tmp_path, flags, message):
     assert len(lines) == 1 and message in lines[0], proc.stderr
 
 
+@pytest.mark.slow
 def test_srgan_resume_is_bit_identical(tmp_path):
     """2 steps then a resume to 4 equals 4 straight, every array of the checkpoint."""
     pre = tmp_path / "pre"
