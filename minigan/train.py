@@ -67,6 +67,10 @@ def make_parser():
                    "adversarial loss (default 1e-3, as Ledig et al.)")
     p.add_argument("--pretrained", metavar="DIR", help="srgan: start G from the srresnet run "
                    "in DIR (as the paper does)")
+    p.add_argument("--self-reg", type=_non_negative_float, help="simgan: weight lambda of "
+                   "the L1 self-regularisation (default 0.5; 0 for the ablation)")
+    p.add_argument("--history-size", type=_non_negative_int, help="simgan: refined images "
+                   "kept for the discriminator (default 1024; 0: no history buffer)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run directory (default runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -89,6 +93,20 @@ def _positive_float(text):
     value = float(text)
     if not value > 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative_float(text):
+    value = float(text)
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def _non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
     return value
 
 
@@ -120,7 +138,8 @@ def _recipes_help():
 # ------------------------------------------------------------- configuration
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
-          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "content_loss", "adv_weight")
+          "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "content_loss", "adv_weight",
+          "self_reg", "history_size")
 
 
 def resolve_config(args):
@@ -161,6 +180,8 @@ def _check_sr_pair(config):
                          "use --dataset mnist-sr or fashion-sr")
     if sr_data and not sr_model:
         raise UsageError(f"--dataset {config['dataset']} is for --model srresnet or srgan")
+    if (config["model"] == "simgan") != (config["dataset"] == "synthetic-digits"):
+        raise UsageError("simgan refines --dataset synthetic-digits, and only simgan does")
 
 
 def _pretrained_checkpoint(run_dir, config):
