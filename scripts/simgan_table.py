@@ -39,10 +39,12 @@ def main(argv=None):
     p.add_argument("runs", nargs="*")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--skip-synthetic", action="store_true",
+                   help="leave out the row of the unrefined synthetic digits")
     args = p.parse_args(argv)
     synthetic = load_dataset("synthetic-digits")
     real = load_dataset("mnist-sr", split="test", download=False, quiet=True)
-    sets = [("synthetic, as rendered", "", synthetic.x)]
+    sets = [] if args.skip_synthetic else [("synthetic, as rendered", "", synthetic.x)]
     for run_dir in args.runs:
         model, config = load_refiner(run_dir)
         sets.append((f"refined: lambda {config['self_reg']:g}, history "

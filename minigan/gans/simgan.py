@@ -25,7 +25,7 @@ Networks (sized for 28x28 digits on a CPU core):
        conv 1x1 (C -> 1), tanh                                   (N,1,28,28) -> same
     D: conv 3x3 s2 (1 -> 32), LReLU, conv 3x3 s2 (32 -> 64), LReLU,
        conv 3x3 (64 -> 32), LReLU, conv 1x1 (32 -> 1)            -> (N, 1, 7, 7) logits,
-       each seeing a 19x19 patch of the input
+       each seeing a 15x15 patch of the input
 """
 import numpy as np
 
