@@ -45,7 +45,7 @@ RECIPES = {
     "srresnet": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.9, 0.999), n_critic=1,
                      batch_size=16, iterations=2000, sr_channels=32, sr_blocks=4),
     "srgan": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.9, 0.999), n_critic=1,
-                  batch_size=16, iterations=1000, sr_channels=32, sr_blocks=4,
+                  batch_size=16, iterations=500, sr_channels=32, sr_blocks=4,
                   content_loss="features", adv_weight=1e-3),
     # Shrivastava et al.: K_g = 2 refiner steps per D step, R pretrained on the
     # self-regularisation loss alone, a history buffer.  They used SGD(1e-3); here Adam
