@@ -217,3 +217,24 @@ def test_srgan_resume_is_bit_identical(tmp_path):
     assert a.files == b.files
     for key in a.files:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+@pytest.mark.slow
+def test_the_perception_distortion_table(tmp_path):
+    """The README's commands: SRResNet best on PSNR and SSIM, SRGAN best on classifier FID,
+    bicubic worst on both (about 30 minutes on one loaded core)."""
+    from minigan import sr_report
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from sr_table import load_run
+    pre = tmp_path / "srresnet"
+    run(["--model", "srresnet", "--dataset", "mnist-sr", "--out", str(pre)], tmp_path)
+    run(["--model", "srgan", "--dataset", "mnist-sr", "--pretrained", str(pre),
+         "--iterations", "500", "--out", str(tmp_path / "srgan")], tmp_path)
+    run(["--resume", str(pre), "--iterations", "2500"], tmp_path)   # as many G updates
+    lr, hr, labels = sr_report.test_pairs()
+    scores = {name: sr_report.score_outputs(load_run(str(tmp_path / name))[0].translate(lr),
+                                            hr, labels) for name in ("srresnet", "srgan")}
+    bicubic = sr_report.bicubic_scores()
+    assert scores["srresnet"]["psnr"] > scores["srgan"]["psnr"] > bicubic["psnr"]
+    assert scores["srresnet"]["ssim"] > bicubic["ssim"] and scores["srgan"]["ssim"] > bicubic["ssim"]
+    assert scores["srgan"]["fid"] < 0.5 * scores["srresnet"]["fid"] < bicubic["fid"]
