@@ -632,6 +632,8 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--scaling-batches", type=int, nargs="+", default=SCALING_BATCHES,
+                        help="dcgan batch sizes for the scaling table (default: %(default)s)")
     parser.add_argument("--coretype", choices=("found", "unset", "both"), default="found",
                         help="run the timing workers with OPENBLAS_CORETYPE/L2_SIZE as found, "
                              "with both unset (in the workers only), or both ways")
@@ -646,7 +648,7 @@ def main(argv=None):
     if args.quick:
         args.rounds, args.target, args.iterations = 2, 0.05, 2
     scaling = () if (args.no_scaling or args.quick) else tuple(
-        b for b in SCALING_BATCHES if b != 64)
+        b for b in args.scaling_batches if b != 64)
     if args.worker is not None:
         print(json.dumps(worker(args.worker, args.rounds, not args.no_torch, rows, scaling,
                                 args.backend, args.target)))
@@ -670,6 +672,7 @@ def main(argv=None):
         common.append("--quick")
     if args.no_scaling:
         common.append("--no-scaling")
+    common += ["--scaling-batches"] + [str(b) for b in args.scaling_batches]
     settings = {"found": [False], "unset": [True], "both": [False, True]}[args.coretype]
     timing = []
     for unset in settings:
