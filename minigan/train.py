@@ -131,6 +131,15 @@ def _recipes_help():
         if model == "wgan-gp":
             extra = (f", lambda {img['gp_lambda']:g} (toy: {toy['gp_lambda']:g}, betas "
                      f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")
+        if model in ("srresnet", "srgan", "simgan"):
+            extra = {"srresnet": ", batch 16, pixel MSE (--dataset mnist-sr)",
+                     "srgan": ", batch 16, classifier-feature content loss + 1e-3 x "
+                              "adversarial, from a --pretrained srresnet run",
+                     "simgan": f", batch 32, self-reg lambda {img.get('self_reg')}, history "
+                               f"{img.get('history_size')}, 2 R steps per D step "
+                               "(--dataset synthetic-digits)"}[model]
+            lines.append(f"  {model:8s} {opt}{extra}")
+            continue
         lines.append(f"  {model:8s} {opt}, n_critic {img['n_critic']}{extra}")
     return "\n".join(lines)
 
