@@ -639,11 +639,17 @@ def main(argv=None):
                              "with both unset (in the workers only), or both ways")
     parser.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--plain-path", action="store_true",
+                        help="minigan without its fast paths (functional.fast.enabled = False): "
+                             "the plain code of the lessons")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--memory-worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--target", type=float, default=0.3, help=argparse.SUPPRESS)
     parser.add_argument("--iterations", type=int, default=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.plain_path:
+        from minigan.functional import fast
+        fast.enabled = False
     rows = [ROWS[i] for i in args.rows] if args.rows else ROWS
     if args.quick:
         args.rounds, args.target, args.iterations = 2, 0.05, 2
@@ -672,6 +678,8 @@ def main(argv=None):
         common.append("--quick")
     if args.no_scaling:
         common.append("--no-scaling")
+    if args.plain_path:
+        common.append("--plain-path")
     common += ["--scaling-batches"] + [str(b) for b in args.scaling_batches]
     settings = {"found": [False], "unset": [True], "both": [False, True]}[args.coretype]
     timing = []

@@ -10,6 +10,27 @@ what the WGAN-GP gradient penalty needs.
 The graph is recorded on the fly: a result remembers the Function that made it
 (``creator``), and the Function remembers its inputs.  ``backward`` walks that
 graph from the output back to the leaves in reverse topological order.
+
+The Function contract (every Function in minigan follows it):
+  * ``__init__(settings)``: non-tensor settings only (stride, axis, slope).
+  * ``forward(self, *arrays) -> array or tuple of arrays``: raw arrays in and out;
+    it never modifies its inputs.  Anything else backward needs (a mask, batch
+    statistics) it hands to ``self.save_for_backward(*arrays)``; it sets no other
+    attribute.
+  * ``backward(self, *grad_outputs, needs) -> one gradient per input``: the
+    upstream gradients are Tensors; ``needs[i]`` is True when the gradient of
+    input i is wanted, and a gradient that is not wanted may be returned as None.
+    Backward reads only ``self.inputs`` (the input Tensors), ``self.output(i)``
+    (the output Tensors) and ``self.saved`` (what forward saved), and computes
+    with differentiable functions, so its result can be differentiated again.
+    It returns a Tensor for a one-input Function, else a tuple.
+A Function that keeps a faster formula on raw arrays beside its graph formula
+uses it only when no graph is being recorded (``not is_grad_enabled()``); a test
+proves the two equal (tests/engine/test_fast_paths.py).
+
+The operators of ``Tensor`` (``+``, ``@``, ``.sum()``...) are the functions of
+``functional.math``; that module installs them (``install_operators``), so this
+module imports nothing from ``functional`` and the arrows point one way.
 """
 import contextlib
 import heapq
@@ -98,64 +119,23 @@ class Tensor:
         self.requires_grad = flag
         return self
 
-    def astype(self, dtype):
-        from .functional import math as fm
-        return fm.astype(self, dtype)
+    def backward(self, grad_output=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
-    def backward(self, grad_output=None, retain_graph=True, create_graph=False):
-        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+        The graph is kept (there is no ``retain_graph``): it lives as long as its output."""
         backward([self], None if grad_output is None else [grad_output],
                  create_graph=create_graph)
 
-    # -- operators; the functions live in functional.math
-    def __add__(self, other): return _fm().add(self, other)
-    def __radd__(self, other): return _fm().add(other, self)
-    def __sub__(self, other): return _fm().sub(self, other)
-    def __rsub__(self, other): return _fm().sub(other, self)
-    def __mul__(self, other): return _fm().mul(self, other)
-    def __rmul__(self, other): return _fm().mul(other, self)
-    def __truediv__(self, other): return _fm().div(self, other)
-    def __rtruediv__(self, other): return _fm().div(other, self)
-    def __neg__(self): return _fm().neg(self)
-    def __pow__(self, exponent): return _fm().pow(self, exponent)
-    def __matmul__(self, other): return _fm().matmul(self, other)
-    def __rmatmul__(self, other): return _fm().matmul(other, self)
-    def __getitem__(self, index): return _fm().getitem(self, index)
     # comparisons give constant arrays-as-Tensors without gradient, like PyTorch
-    def __gt__(self, other): return Tensor(self.data > _raw(other))
-    def __lt__(self, other): return Tensor(self.data < _raw(other))
-    def __ge__(self, other): return Tensor(self.data >= _raw(other))
-    def __le__(self, other): return Tensor(self.data <= _raw(other))
-
-    @property
-    def T(self):
-        return _fm().transpose(self)
-
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _fm().reshape(self, shape)
-
-    def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _fm().transpose(self, axes or None)
-
-    def sum(self, axis=None, keepdims=False): return _fm().sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return _fm().mean(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return _fm().max(self, axis, keepdims)
-    def exp(self): return _fm().exp(self)
-    def log(self): return _fm().log(self)
-    def sqrt(self): return _fm().sqrt(self)
+    def __gt__(self, other): return Tensor(self.data > raw(other))
+    def __lt__(self, other): return Tensor(self.data < raw(other))
+    def __ge__(self, other): return Tensor(self.data >= raw(other))
+    def __le__(self, other): return Tensor(self.data <= raw(other))
+    # + - * / ** @ [], .T, .reshape, .sum ...: installed by functional.math
 
 
-def _fm():
-    # functional.math imports this module; look it up lazily to keep the arrow one way
-    from .functional import math
-    return math
-
-
-def _raw(x):
+def raw(x):
+    """The array inside a Tensor; anything else unchanged."""
     return x.data if isinstance(x, Tensor) else x
 
 
@@ -189,33 +169,29 @@ def as_tensor(x, like=None):
 # ----------------------------------------------------------------- Function
 
 class Function:
-    """One differentiable operation.
-
-    Subclasses write ``forward(*arrays) -> array or tuple of arrays`` and
-    ``backward(*grad_outputs: Tensor) -> Tensor or tuple (None for no gradient)``.
-    In backward, ``self.inputs`` are the input Tensors and ``self.output(i)`` the
-    outputs, so the gradient formula is itself differentiable.
-    ``self.needs_input_grad[i]`` tells backward which gradients are wanted.
-    Non-tensor settings (stride, axis, ...) go to ``__init__``.
-    """
+    """One differentiable operation; subclasses follow the contract in the module docstring."""
+    saved = ()
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
         ys = self.forward(*[x.data for x in inputs])
         single = not isinstance(ys, tuple)
         outputs = [Tensor(y) for y in ((ys,) if single else ys)]
-        if _grad_enabled:
-            needs = tuple(x.requires_grad for x in inputs)
-            if any(needs):
-                self.needs_input_grad = needs
-                self.generation = max(x.generation for x in inputs)
-                for y in outputs:
-                    y.creator, y.requires_grad = self, True
-                    y.generation = self.generation + 1
-                self.inputs = inputs
-                # weak: outputs hold their creator, so a strong link back would be a cycle
-                self._outputs = [weakref.ref(y) for y in outputs]
+        requires = tuple(x.requires_grad for x in inputs)
+        if _grad_enabled and any(requires):
+            self._requires = requires           # which inputs may ever want a gradient
+            self.generation = max(x.generation for x in inputs)
+            for y in outputs:
+                y.creator, y.requires_grad = self, True
+                y.generation = self.generation + 1
+            self.inputs = inputs
+            # weak: outputs hold their creator, so a strong link back would be a cycle
+            self._outputs = [weakref.ref(y) for y in outputs]
         return outputs[0] if single else tuple(outputs)
+
+    def save_for_backward(self, *arrays):
+        """Keep arrays made in forward that backward needs; backward reads ``self.saved``."""
+        self.saved = arrays
 
     def output(self, i=0):
         """The i-th output Tensor (alive during backward, which starts from an output)."""
@@ -227,7 +203,7 @@ class Function:
     def forward(self, *xs):
         raise NotImplementedError
 
-    def backward(self, *gys):
+    def backward(self, *gys, needs):
         raise NotImplementedError
 
 
@@ -320,13 +296,9 @@ def _run_backward(outputs, grad_outputs, targets, create_graph, leaves):
             if all(g is None for g in gys):
                 continue
             gys = [g if g is not None else _zeros_like(f, i) for i, g in enumerate(gys)]
-            mask = tuple(n and (target_ids is None or id(x) in target_ids or x.creator in needed)
-                         for n, x in zip(f.needs_input_grad, f.inputs))
-            saved, f.needs_input_grad = f.needs_input_grad, mask
-            try:
-                gxs = f.backward(*gys)
-            finally:
-                f.needs_input_grad = saved
+            mask = tuple(r and (target_ids is None or id(x) in target_ids or x.creator in needed)
+                         for r, x in zip(f._requires, f.inputs))
+            gxs = f.backward(*gys, needs=mask)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
             for x, gx, wanted in zip(f.inputs, gxs, mask):
@@ -396,6 +368,5 @@ def _unalias(grads, grad_outputs, keys):
         xp = backend.get_array_module(g.data)
         if any(xp.may_share_memory(g.data, t) for t in taken):
             with _grad_mode(g.requires_grad):
-                from .functional.math import copy
-                g = grads[key] = copy(g)
+                g = grads[key] = g.clone()      # a differentiable copy
         taken.append(g.data)

@@ -97,6 +97,12 @@ def to_numpy(a):
     return numpy.asarray(a)
 
 
+def host_copy(a):
+    """A NumPy copy of a backend array, never a view of the live array (state dicts)."""
+    host = to_numpy(a)
+    return host.copy() if host is a else host
+
+
 def as_strided(a, shape, strides):
     """A strided view of ``a`` (no copy), in whichever library owns ``a``."""
     mod = get_array_module(a)

@@ -10,13 +10,17 @@ Two modes:
   * ``mode="elementwise"``: v runs over every basis vector of every input;
     2n forward passes, exact element-by-element errors (small inputs).
   * ``mode="direction"``: one random v over all inputs at once; two forward
-    passes, enough to catch any wrong gradient with probability one (large
-    inputs: convolutions, batch norm).
+    passes (large inputs: convolutions, batch norm).  A wrong gradient g' passes
+    only if <g' - g, v> is within the tolerance; for a continuous random v that
+    has probability zero in exact arithmetic, and is small in floating point
+    unless g' - g is itself tiny.
 
-``gradgradcheck`` applies the same test to the gradient function itself,
-(x, u) -> ds/dx with ``create_graph=True``, so second derivatives are checked
-too.  Everything runs in float64, where central differences with eps = 1e-6
-are accurate to about 1e-10.
+``gradgradcheck`` first checks the gradient computed with ``create_graph=True``
+(the graph formula, which a Function may keep beside a faster one on arrays)
+against central differences, then applies the same test to that gradient
+function, (x, u) -> ds/dx, so second derivatives are checked too.  Everything
+runs in float64, where central differences with eps = 1e-6 are accurate to
+about 1e-10.  A NaN anywhere fails the check.
 """
 from . import backend
 from .autograd import Tensor, enable_grad, grad
@@ -49,13 +53,14 @@ def _dot(a, b):
     return (a * b).sum().item()
 
 
-def _analytic(fn, xs, us):
+def _analytic(fn, xs, us, create_graph=False):
     """ds/dx_i for s = sum_j <u_j, y_j>: a list of arrays (zeros where unused)."""
     ys = _outputs(fn, xs)
     used = [(y, u) for y, u in zip(ys, us) if y.requires_grad]
     if not used:
         return [backend.get_array_module(x.data).zeros_like(x.data) for x in xs]
-    gs = grad([y for y, _ in used], xs, [Tensor(u) for _, u in used], allow_unused=True)
+    gs = grad([y for y, _ in used], xs, [Tensor(u) for _, u in used], allow_unused=True,
+              create_graph=create_graph)
     return [g.data if g is not None else backend.get_array_module(x.data).zeros_like(x.data)
             for g, x in zip(gs, xs)]
 
@@ -73,8 +78,8 @@ def _random_like(rng, a):
     return rng.standard_normal(a.shape).astype(a.dtype)
 
 
-def _check(fn, xs, us, eps, atol, rtol, mode, rng, what):
-    analytic = _analytic(fn, xs, us)
+def _check(fn, xs, us, eps, atol, rtol, mode, rng, what, create_graph=False):
+    analytic = _analytic(fn, xs, us, create_graph)
     if mode == "direction":
         vs = [_random_like(rng, x.data) for x in xs]
         shifted = []
@@ -83,7 +88,7 @@ def _check(fn, xs, us, eps, atol, rtol, mode, rng, what):
             shifted.append(_score(fn, moved, us))
         numeric = (shifted[0] - shifted[1]) / (2 * eps)
         exact = sum(_dot(g, v) for g, v in zip(analytic, vs))
-        if abs(numeric - exact) > atol + rtol * abs(numeric):
+        if not abs(numeric - exact) <= atol + rtol * abs(numeric):    # NaN fails too
             raise GradcheckError(
                 f"{what}: directional derivative along a random direction: "
                 f"analytic {exact:.10g}, numerical {numeric:.10g}")
@@ -100,7 +105,7 @@ def _check(fn, xs, us, eps, atol, rtol, mode, rng, what):
             flat[j] = old
             numeric = (plus - minus) / (2 * eps)
             exact = g_flat[j].item()
-            if abs(numeric - exact) > atol + rtol * abs(numeric):
+            if not abs(numeric - exact) <= atol + rtol * abs(numeric):    # NaN fails too
                 index = tuple(int(k) for k in _unravel(j, x.shape))
                 raise GradcheckError(
                     f"{what}: input {i}, element {index}: "
@@ -140,6 +145,8 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, mode="elementwise"
     xs = _as_inputs(inputs)
     us = [_random_like(rng, y.data) for y in _outputs(fn, xs)]
     k = len(xs)
+    _check(fn, xs, us, eps, atol, rtol, mode, rng,
+           "gradgradcheck: the first derivative with create_graph=True", create_graph=True)
 
     def first_gradient(*args):
         args_x, args_u = args[:k], args[k:]

@@ -17,6 +17,7 @@ WGAN (Arjovsky et al. 2017, Algorithm 1) clips the critic's weights to
 [-c, c] after each step: ``clip_parameters(critic.parameters(), 0.01)``.
 """
 import math
+import numbers
 
 from . import backend
 from .autograd import Tensor
@@ -24,12 +25,6 @@ from .autograd import Tensor
 
 class OptimizerStateError(ValueError):
     """``load_state_dict`` got a state that does not fit this optimiser (one-line message)."""
-
-
-def _host_copy(a):
-    """A NumPy copy of a backend array (never a view of the live array)."""
-    host = backend.to_numpy(a)
-    return host.copy() if host is a else host
 
 
 class Optimizer:
@@ -50,8 +45,9 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{type(self).__name__}: a parameter appears more than once")
-        if lr < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {lr}")
+        if not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be a finite "
+                             f"number >= 0, got lr={lr!r}")
         self.lr = lr
         self.state = [{} for _ in self.params]
 
@@ -82,7 +78,7 @@ class Optimizer:
         for name in self.hyperparameters:
             result[name] = getattr(self, name)
         result["state"] = {
-            str(i): {k: (v if k == "step" else _host_copy(v)) for k, v in s.items()}
+            str(i): {k: (v if k == "step" else backend.host_copy(v)) for k, v in s.items()}
             for i, s in enumerate(self.state) if s}
         return result
 

@@ -3,6 +3,7 @@
 The training loop calls ``log``, ``samples`` and ``final``; everything here works
 on host arrays (this is an edge of the engine, where data leaves the device).
 """
+import contextlib
 import json
 import os
 
@@ -19,25 +20,59 @@ def _metrics_path(run):
 
 
 def log(run, values):
-    """Append one JSON line {"step": ..., **values} to metrics.jsonl."""
-    with open(_metrics_path(run), "a") as f:
-        f.write(json.dumps({"step": run.step, **values}) + "\n")
+    """Append one JSON line {"step": ..., **values} to metrics.jsonl.
+
+    Unbuffered, so a failed write (a full disk) or an interrupt leaves nothing in a
+    buffer to be flushed later: the file is cut back to where it was and never ends
+    in half a line.
+    """
+    path = _metrics_path(run)
+    line = (json.dumps({"step": run.step, **values}) + "\n").encode("utf-8")
+    with open(path, "ab", buffering=0) as f:
+        size = f.seek(0, os.SEEK_END)
+        try:
+            written = 0
+            while written < len(line):          # a raw write may write only a part
+                written += f.write(line[written:])
+        except BaseException as error:
+            f.truncate(size)
+            if isinstance(error, OSError) and not error.filename:
+                raise OSError(error.errno, error.strerror, path) from error
+            raise
 
 
 def read_log(run_dir):
-    """All lines of a run's metrics.jsonl as dicts."""
+    """The rows of a run's metrics.jsonl as dicts (a torn last line is skipped)."""
     path = os.path.join(run_dir, "metrics.jsonl")
     if not os.path.exists(path):
         return []
+    rows = []
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for line in f:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:            # a line cut short by a crash
+                continue
+    return [r for r in rows if isinstance(r, dict) and "step" in r]
 
 
 def truncate_log(run):
-    """On resume: forget log lines written after the checkpoint's step."""
-    kept = [r for r in read_log(run.out) if r["step"] <= run.step]
-    with open(_metrics_path(run), "w") as f:
-        f.writelines(json.dumps(r) + "\n" for r in kept)
+    """On resume: keep the rows up to the checkpoint's step, and drop the rest.
+
+    Dropped: rows after the step (the crashed run went on past its checkpoint),
+    a torn last line, and a "final" row (a finished run being extended), so that a
+    resumed run's metrics equal an uninterrupted run's.  Written atomically.
+    """
+    kept = [r for r in read_log(run.out) if r["step"] <= run.step and not r.get("final")]
+    path = _metrics_path(run)
+    tmp = os.path.join(run.out, ".tmp-metrics.jsonl")
+    try:
+        with open(tmp, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in kept)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 REPORT_SEED = 12345           # the same noise at every step, so pictures compare
@@ -80,7 +115,25 @@ def scores(run):
 def samples(run):
     """Draw a picture of samples at this step and redraw the loss curves."""
     picture(run, os.path.join(run.out, f"samples_{run.step:06d}.png"))
-    viz.save_loss_curves(read_log(run.out), os.path.join(run.out, "losses.png"))
+    loss_curves(run)
+
+
+def loss_curves(run):
+    path = os.path.join(run.out, "losses.png")
+    with naming(path):
+        viz.save_loss_curves(read_log(run.out), path)
+
+
+@contextlib.contextmanager
+def naming(path):
+    """Let an OSError raised inside (a full disk) name ``path``, for a one-line message.
+    (viz writes each picture atomically, so a failure leaves no half picture.)"""
+    try:
+        yield
+    except OSError as error:
+        if error.filename:
+            raise
+        raise OSError(error.errno, error.strerror, path) from error
 
 
 def checkpoint_scores(run):
@@ -91,11 +144,16 @@ def checkpoint_scores(run):
     return result
 
 
-def picture(run, path, x=None, labels=None):
-    """Save samples as the data's kind of picture: an image grid or a toy scatter."""
-    data, title = run.data, f"{run.config['model']} step {run.step}"
+def picture(run, path, x=None, labels=None, title=None):
+    """Save samples as the data's kind of picture: an image grid or a toy scatter.
+
+    x: samples (N, ...) (default: drawn here; only the first 64 images or 2,500
+    points are drawn); labels: (N,) the class each was drawn for, named in the title.
+    """
+    data = run.data
     if x is None and hasattr(run.gan, "picture"):     # e.g. srgan: input | output | target
-        return run.gan.picture(run, path, title)
+        with naming(path):
+            return run.gan.picture(run, path, title or f"{run.config['model']} step {run.step}")
     if x is None:
         if run.config["model"] == "cgan":
             labels = np.arange(N_PICTURE_SAMPLES if data.kind == "image" else
@@ -103,11 +161,33 @@ def picture(run, path, x=None, labels=None):
             x = draw(run, len(labels), labels)
         else:
             x = draw(run, N_PICTURE_SAMPLES if data.kind == "image" else N_METRIC_SAMPLES)
+    n = N_PICTURE_SAMPLES if data.kind == "image" else N_METRIC_SAMPLES
+    x = np.asarray(x[:n])
+    labels = None if labels is None else np.asarray(labels[:n])
+    title = title or f"{run.config['model']} step {run.step}" + _label_note(labels, data)
+    with naming(path):
+        _draw_picture(data, x, labels, path, title)
+
+
+def _label_note(labels, data):
+    """', label 7' for samples of one class, ', columns: labels 0-9' for a cgan grid."""
+    if labels is None or len(labels) == 0:
+        return ""
+    values = np.unique(labels)
+    if len(values) == 1:
+        return f", label {int(values[0])}"
     if data.kind == "image":
-        viz.save_image_grid(x[:N_PICTURE_SAMPLES], path,
-                            nrow=data.num_classes if labels is not None else None, title=title)
+        return f", columns: labels {int(values.min())}-{int(values.max())}"
+    return ", coloured by label"
+
+
+def _draw_picture(data, x, labels, path, title):
+    if data.kind == "image":
+        one_class = labels is not None and len(np.unique(labels)) == 1
+        viz.save_image_grid(x, path, nrow=data.num_classes if labels is not None
+                            and not one_class else None, title=title)
     elif labels is not None and data.kind == "toy2d":
-        viz.save_labelled_toy_samples(x, labels, path, modes=data.modes)
+        viz.save_labelled_toy_samples(x, labels, path, modes=data.modes, title=title)
     elif data.kind == "toy1d":                  # against the exact density N(mu, std^2)
         mu, std = float(data.modes[0][0]), float(data.std)
         pdf = lambda t: np.exp(-0.5 * ((t - mu) / std) ** 2) / (std * np.sqrt(2 * np.pi))  # noqa: E731
@@ -124,5 +204,5 @@ def final(run):
     if result:
         log(run, {"final": True, **{k: v for k, v in result.items()
                                     if isinstance(v, (int, float))}})
-    viz.save_loss_curves(read_log(run.out), os.path.join(run.out, "losses.png"))
+    loss_curves(run)
     return result

@@ -87,8 +87,10 @@ def save(state, path):
             f.flush()
             os.fsync(f.fileno())       # the bytes are on disk before the name points at them
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException as error:
+        os.unlink(tmp)                 # a full disk or an interrupt leaves nothing behind
+        if isinstance(error, OSError) and not error.filename:
+            raise OSError(error.errno, error.strerror, path) from error   # name the file
         raise
 
 

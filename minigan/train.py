@@ -1,4 +1,4 @@
-"""``python -m minigan.train``: train a GAN from the command line.
+"""python -m minigan.train: train a GAN from the command line.
 
     python -m minigan.train --model dcgan                      # MNIST digits, DCGAN recipe
     python -m minigan.train --model wgan-gp --dataset ring     # 8 Gaussians on a ring
@@ -6,12 +6,19 @@
 
 A run directory holds config.json, metrics.jsonl (losses and scores), sample
 pictures, losses.png and checkpoint.npz (both nets, both optimisers, the random
-states and the step).  Checkpoints are written atomically, on Ctrl-C too, so an
-interrupted run loses nothing; ``--resume`` continues bit-identically.
+states and the step).  What it promises, each checked by tests/test_faults.py:
+
+- Ctrl-C or SIGTERM stops at the end of the current step, writes the checkpoint and
+  exits 130 or 143; ``--resume`` then continues bit-identically.  A second Ctrl-C
+  stops at once and writes nothing.
+- Checkpoints are written atomically and hold only finite numbers: a step that
+  makes a weight or an optimiser moment NaN or infinite stops the run, naming the
+  step and the net, and the last finite checkpoint stays.
+- On resume, metrics.jsonl is cut back to the checkpoint's step.  A full disk is one
+  line and exit 2 with nothing half-written.  One process at a time per folder.
 ``--iterations`` is the length of the whole run, so resuming a run of N steps
 with ``--iterations 2N`` trains N more.
 """
-import argparse
 import json
 import math
 import os
@@ -20,116 +27,118 @@ import time
 
 import numpy
 
-from . import backend, gans
+from . import backend, cli, gans
+from .cli import EXIT_BAD_INPUT, UsageError, run_command  # noqa: F401  (public names)
 from .data import DATASETS, KINDS, BatchIterator, DataError, load_dataset
 from .serialization import CheckpointError, load, save
 
-EXIT_BAD_INPUT = 2
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
+try:
+    import fcntl
+except ImportError:                         # not on Windows: no folder lock there
+    fcntl = None
 
 
 # ----------------------------------------------------------------- arguments
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):          # one line instead of argparse's usage block
-        raise UsageError(f"{message} (see --help)")
+DESCRIPTION = """Train a GAN from the command line.
+
+  python -m minigan.train --model dcgan                      # MNIST digits, DCGAN recipe
+  python -m minigan.train --model wgan-gp --dataset ring     # 8 Gaussians on a ring
+  python -m minigan.train --resume runs/dcgan-mnist --iterations 6000   # continue exactly
+
+Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit 130 or
+143); --resume continues exactly.  Defaults that depend on the data:"""
+
+
+def _description():
+    lines = [DESCRIPTION]
+    for kind, name in (("toy2d", "toy sets (gaussian, ring, grid)"), ("image", "images")):
+        d = gans.DATA_DEFAULTS[kind]
+        lines.append(f"  {name}: {d['iterations']} iterations, batch size {d['batch_size']}, "
+                     f"latent size {d['latent_dim']}, MLP widths {_show(d['hidden'])}")
+    return "\n".join(lines)
 
 
 def make_parser():
-    p = _Parser(prog="python -m minigan.train", description=__doc__.split("\n\n")[0],
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog=_recipes_help())
-    p.add_argument("--model", choices=gans.MODELS, default="dcgan")
-    p.add_argument("--dataset", choices=DATASETS, default="mnist")
-    p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    p = cli.Parser(prog="python -m minigan.train", description=_description(),
+                   epilog=_recipes_help())
+    p.add_argument("--model", choices=gans.MODELS, help="default: dcgan")
+    p.add_argument("--dataset", choices=DATASETS, help="default: mnist")
+    p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy",
+                   help="default: numpy")
     p.add_argument("--arch", choices=("mlp", "conv"), help="networks for images "
                    "(default: conv for dcgan/wgan/wgan-gp, mlp for gan/cgan; toy data: mlp)")
-    p.add_argument("--iterations", type=_positive_int, help="generator updates in the whole run")
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate")
-    p.add_argument("--lr-d", type=_positive_float, help="discriminator/critic learning rate")
-    p.add_argument("--latent-dim", type=_positive_int)
-    p.add_argument("--n-critic", type=_positive_int, help="D updates per G update")
-    p.add_argument("--clip", type=_positive_float, help="WGAN weight clipping bound c")
-    p.add_argument("--gp-lambda", type=_positive_float, help="WGAN-GP penalty weight")
-    p.add_argument("--g-loss", choices=("non-saturating", "minimax"))
+    p.add_argument("--iterations", type=cli.positive_int,
+                   help="generator updates in the whole run (default: 3000)")
+    p.add_argument("--batch-size", type=cli.positive_int,
+                   help="default: 64 for images, 256 for toy data")
+    p.add_argument("--lr-g", type=cli.positive_float,
+                   help="generator learning rate (default: the model's, listed below)")
+    p.add_argument("--lr-d", type=cli.positive_float,
+                   help="discriminator/critic learning rate (default: the model's, below)")
+    p.add_argument("--latent-dim", type=cli.positive_int,
+                   help="size of z (default: 100 for images, 2 for toy data)")
+    p.add_argument("--n-critic", type=cli.positive_int,
+                   help="D updates per G update (default: the model's, below)")
+    p.add_argument("--clip", type=cli.positive_float,
+                   help="wgan only: weight clipping bound c (default: 0.01)")
+    p.add_argument("--gp-lambda", type=cli.positive_float,
+                   help="wgan-gp only: penalty weight (default: 10, toy data 0.1)")
+    p.add_argument("--g-loss", choices=("non-saturating", "minimax"),
+                   help="gan, dcgan, cgan: generator loss (default: non-saturating)")
     p.add_argument("--lr-decay", choices=("none", "linear"),
                    help="linear: both learning rates fall to 0 over the run, as in the "
                         "WGAN-GP authors' image code (default: none, constant rates)")
-    p.add_argument("--hidden", type=_sizes, help="hidden layer widths of MLP nets, e.g. "
-                   "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe)")
+    p.add_argument("--hidden", type=cli.sizes, help="hidden layer widths of MLP nets, e.g. "
+                   "128,128,128 (default 128x3 on toy data, 512x3 for wgan-gp's toy recipe, "
+                   "256,512,1024 on images)")
     p.add_argument("--content-loss", choices=("features", "mse"), help="srgan: content loss "
                    "on the digit classifier's feature maps (default) or on pixels (SRGAN-MSE)")
-    p.add_argument("--adv-weight", type=_positive_float, help="srgan: weight of the "
+    p.add_argument("--adv-weight", type=cli.positive_float, help="srgan: weight of the "
                    "adversarial loss (default 1e-3, as Ledig et al.)")
     p.add_argument("--pretrained", metavar="DIR", help="srgan: start G from the srresnet run "
                    "in DIR (as the paper does)")
     p.add_argument("--self-reg", type=_non_negative_float, help="simgan: weight lambda of "
                    "the L1 self-regularisation (default 0.5; 0 for the ablation)")
-    p.add_argument("--history-size", type=_non_negative_int, help="simgan: refined images "
+    p.add_argument("--history-size", type=cli.nonnegative_int, help="simgan: refined images "
                    "kept for the discriminator (default 1024; 0: no history buffer)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", help="run directory (default runs/<model>-<dataset>)")
+    p.add_argument("--seed", type=cli.nonnegative_int, help="default: 0")
+    p.add_argument("--out", help="run directory (default: runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
-    p.add_argument("--sample-every", type=_positive_int, help="steps between sample pictures")
-    p.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints")
-    p.add_argument("--log-every", type=_positive_int, default=10, help="steps between log lines")
-    p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    p.add_argument("--sample-every", type=cli.positive_int,
+                   help="steps between sample pictures (default: a tenth of the run)")
+    p.add_argument("--checkpoint-every", type=cli.positive_int,
+                   help="steps between checkpoints (default: a tenth of the run)")
+    p.add_argument("--log-every", type=cli.positive_int,
+                   help="steps between metrics.jsonl rows (default: 10)")
+    p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR; "
+                   "iterations, learning rates and cadences may change, nothing else")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
-def _positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def _positive_float(text):
-    value = float(text)
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
 def _non_negative_float(text):
-    value = float(text)
+    """simgan's --self-reg: a finite number >= 0 (0 switches the term off)."""
+    import argparse
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
     if not value >= 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
     return value
 
 
-def _non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
-    return value
-
-
-def _sizes(text):
-    try:
-        sizes = tuple(int(n) for n in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive widths like 128,128, got {text}")
-    return sizes
-
-
 def _recipes_help():
-    lines = ["defaults (each paper's recipe; toy = gaussian, ring, grid):"]
+    lines = ["each model's recipe (the paper's; toy = gaussian, ring, grid):"]
     for model in gans.MODELS:
         img, toy = gans.defaults(model, "image"), gans.defaults(model, "toy2d")
-        opt = f"{img['optimizer']} lr {img['lr_d']:g}"
+        opt = f"{img['optimizer']}, lr-g {img['lr_g']:g}, lr-d {img['lr_d']:g}"
         if img["optimizer"] == "adam":
-            opt += f" betas {tuple(img['betas'])}"
+            opt += f", betas {tuple(img['betas'])}"
         extra = f", clip {img['clip']}" if model == "wgan" else ""
         if model == "wgan-gp":
-            extra = (f", lambda {img['gp_lambda']:g} (toy: {toy['gp_lambda']:g}, betas "
+            extra = (f", lambda {img['gp_lambda']:g} (toy: lambda {toy['gp_lambda']:g}, betas "
                      f"{tuple(toy['betas'])}, 3x512 ReLU nets, as in the authors' toy script)")
         if model in ("srresnet", "srgan", "simgan"):
             extra = {"srresnet": ", batch 16, pixel MSE (--dataset mnist-sr)",
@@ -140,7 +149,7 @@ def _recipes_help():
                                "(--dataset synthetic-digits)"}[model]
             lines.append(f"  {model:8s} {opt}{extra}")
             continue
-        lines.append(f"  {model:8s} {opt}, n_critic {img['n_critic']}{extra}")
+        lines.append(f"  {model:8s} {opt}, n-critic {img['n_critic']}{extra}")
     return "\n".join(lines)
 
 
@@ -149,24 +158,38 @@ def _recipes_help():
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
           "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "content_loss", "adv_weight",
           "self_reg", "history_size")
+_CADENCES = ("sample_every", "checkpoint_every", "log_every")
+# On --resume: these define the experiment and must match the checkpoint ...
+FIXED_ON_RESUME = ("model", "dataset", "arch", "batch_size", "latent_dim", "seed", "hidden",
+                   "n_critic", "clip", "gp_lambda", "g_loss")
+# ... and these may change; the change is printed and recorded in config.json.
+CHANGEABLE_ON_RESUME = ("iterations", "lr_g", "lr_d", "lr_decay", *_CADENCES, "data_dir")
+
+# Settings only some models read; the others refuse the flag and leave it out of config.json.
+ONLY_FOR = {"clip": ("wgan",), "gp_lambda": ("wgan-gp",),
+            "g_loss": ("gan", "dcgan", "cgan"), "content_loss": ("srgan",),
+            "adv_weight": ("srgan",), "self_reg": ("simgan",), "history_size": ("simgan",)}
 
 
 def resolve_config(args):
     """Defaults of the model's recipe, overridden by the flags the user gave."""
-    kind = KINDS[args.dataset]
-    config = gans.defaults(args.model, kind)
+    model, dataset = args.model or "dcgan", args.dataset or "mnist"
+    kind = KINDS[dataset]
+    config = gans.defaults(model, kind)
     for key in _KNOBS:
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
-    config.update(model=args.model, dataset=args.dataset, seed=args.seed, kind=kind,
+    config.update(model=model, dataset=dataset, seed=args.seed or 0, kind=kind,
                   data_dir=args.data_dir)
     check_pair(config)
+    check_flags_apply(config, args)
+    check_data_dir(args.data_dir)
     if getattr(args, "pretrained", None):
         config["pretrained"] = _pretrained_checkpoint(args.pretrained, config)
     iters = config["iterations"]
     config["sample_every"] = args.sample_every or max(1, iters // 10)
     config["checkpoint_every"] = args.checkpoint_every or max(1, iters // 10)
-    config["log_every"] = args.log_every
+    config["log_every"] = args.log_every or 10
     return config
 
 
@@ -206,16 +229,171 @@ def _pretrained_checkpoint(run_dir, config):
     return path
 
 
+def check_flags_apply(config, args):
+    """A flag the chosen model never reads is an error, not silently ignored."""
+    for key, models in ONLY_FOR.items():
+        if getattr(args, key) is not None and config["model"] not in models:
+            raise UsageError(f"--{key.replace('_', '-')} applies only to "
+                             f"{', '.join(models)}, not {config['model']}")
+    if args.hidden is not None and config["arch"] == "conv":
+        raise UsageError("--hidden sets MLP widths; the conv nets have fixed sizes "
+                         "(add --arch mlp to use an MLP)")
+
+
+def check_data_dir(data_dir):
+    if data_dir is not None and not os.path.isdir(data_dir):
+        raise UsageError(f"--data-dir {data_dir}: no such folder")
+
+
+def settings_used(config):
+    """What config.json records: the settings this model reads, not every default."""
+    used = dict(config)
+    for key, models in ONLY_FOR.items():
+        if config["model"] in gans.MODELS and config["model"] not in models:
+            used.pop(key, None)
+    if config.get("optimizer") == "rmsprop":
+        used.pop("betas", None)
+    if config.get("arch") == "conv" and config["model"] in gans.MODELS:
+        used.pop("hidden", None)
+        used.pop("activation", None)
+    return used
+
+
+def resume_config(args, saved, step):
+    """The saved configuration with the changes the flags ask for.
+
+    Flags in FIXED_ON_RESUME must agree with the saved run; those in
+    CHANGEABLE_ON_RESUME are applied, and the changes recorded under "resumed".
+    """
+    if args.out is not None and os.path.abspath(args.out) != os.path.abspath(args.resume):
+        raise UsageError(f"--out {args.out} with --resume {args.resume}: a resumed run stays "
+                         "in its folder; give only --resume")
+    config = dict(saved)
+    conflicts = [f"--{key.replace('_', '-')} {_show(getattr(args, key))} (the run has "
+                 f"{_show(config.get(key))})" for key in FIXED_ON_RESUME
+                 if getattr(args, key) is not None and not _same(getattr(args, key),
+                                                                   config.get(key))]
+    if conflicts:
+        raise UsageError(f"--resume {args.resume}: {'; '.join(conflicts)} cannot change "
+                         "in a run; start a new run with another --out")
+    if args.iterations is not None and args.iterations < step:
+        raise UsageError(f"--iterations {args.iterations}: the run in {args.resume} is "
+                         f"already at step {step}")
+    check_data_dir(args.data_dir)
+    if args.data_dir is None and config.get("data_dir"):
+        check_data_dir_still_there(config["data_dir"])
+    changed = {key: [config.get(key), getattr(args, key)] for key in CHANGEABLE_ON_RESUME
+               if getattr(args, key) is not None and not _same(getattr(args, key),
+                                                                config.get(key))}
+    for key, (_, new) in changed.items():
+        config[key] = new
+    if changed:
+        config["resumed"] = [*config.get("resumed", []), {"step": step, "changed": changed}]
+    return config, changed
+
+
+def check_data_dir_still_there(data_dir):
+    if not os.path.isdir(data_dir):
+        raise UsageError(f"this run read its data from {data_dir}, which is gone; "
+                         "give --data-dir with the same files")
+
+
+def _same(a, b):
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return list(a or []) == list(b or [])
+    return a == b
+
+
+def _show(value):
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+# ------------------------------------------------------------- the run folder
+
 def prepare_out_dir(path):
     """Create the run directory and prove it is writable, or say what is wrong."""
+    probe = os.path.join(path, ".write-test")
     try:
         os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, ".write-test")
         with open(probe, "w") as f:
             f.write("ok")
-        os.remove(probe)
     except OSError as e:
-        raise UsageError(f"cannot write to --out {path!r}: {e.strerror or e}") from e
+        raise UsageError(cli.write_failed(path, e).replace("cannot write", "cannot write to "
+                                                            "--out", 1)) from e
+    finally:
+        if os.path.exists(probe):
+            os.remove(probe)
+
+
+class RunFolder:
+    """Holds an advisory lock on a run folder (``fcntl.flock`` on ``.lock``) while open.
+
+    A second process on the same folder gets a one-line error naming the first's pid.
+    Holding the lock, it is safe to remove the temporary files of a save that a
+    ``kill -9`` cut short (``.tmp-*``), which nobody else can be writing.
+    """
+
+    LOCK = ".lock"
+
+    def __init__(self, path):
+        self.path, self.fd = path, None
+
+    def __enter__(self):
+        if fcntl is None:
+            return self
+        self.fd = os.open(os.path.join(self.path, self.LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(self.fd, 32).decode(errors="replace").strip() or "?"
+            os.close(self.fd)
+            raise UsageError(f"{self.path} is in use by process {holder} (another "
+                             "minigan.train); wait for it or stop it, then --resume") from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"{os.getpid()}\n".encode())
+        self.remove_orphans()
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)             # closing the file releases the lock
+            self.fd = None
+
+    def remove_orphans(self):
+        for name in sorted(os.listdir(self.path)):
+            if name.startswith(".tmp-") or name.endswith(".tmp"):  # serialization, viz
+                os.remove(os.path.join(self.path, name))
+                print(f"minigan.train: removed {name}, left by a save that was killed",
+                      file=sys.stderr)
+
+
+def read_config(path):
+    """config.json of a run, completed with the recipe's defaults for the settings
+    it leaves out, or a one-line UsageError saying what is wrong with it."""
+    try:
+        with open(path) as f:
+            config = json.load(f)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"{path} is damaged ({cli.one_line(e)}); restore it from a "
+                         "copy or start a new run") from None
+    if not isinstance(config, dict) or config.get("model") not in gans.MODELS \
+            or config.get("dataset") not in KINDS:
+        raise UsageError(f"{path} is damaged (no valid model and dataset); restore it "
+                         "from a copy or start a new run")
+    return {**gans.defaults(config["model"], KINDS[config["dataset"]]), **config}
+
+
+def write_json(path, value):
+    """Write JSON atomically (a temporary file, then a rename)."""
+    tmp = os.path.join(os.path.dirname(path) or ".", f".tmp-{os.path.basename(path)}")
+    try:
+        with open(tmp, "w") as f:
+            json.dump(value, f, indent=2)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 # ---------------------------------------------------------------- the run
@@ -227,13 +405,21 @@ class Run:
         self.config, self.out = config, out_dir
         self.data = load_dataset(config["dataset"], data_dir=config.get("data_dir"),
                                  quiet=quiet)
+        if config["batch_size"] > len(self.data):
+            raise UsageError(f"batch size {config['batch_size']} is larger than the "
+                             f"{len(self.data)} examples of {config['dataset']} "
+                             f"({self.data.source}); use --batch-size {len(self.data)} or less")
         backend.manual_seed(config["seed"])           # weight initialisation
         self.gan = gans.build(config, self.data.x.shape[1:], self.data.kind,
                               self.data.num_classes, seed=config["seed"] + 1)
         self.batches = BatchIterator(self.data.x, self.data.y,
-                                     batch_size=min(config["batch_size"], len(self.data)),
-                                     seed=config["seed"])
+                                     batch_size=config["batch_size"], seed=config["seed"])
         self.step = 0
+        self.saved_step = None        # the step of the checkpoint on disk
+
+    @property
+    def checkpoint_path(self):
+        return os.path.join(self.out, "checkpoint.npz")
 
     def next_batch(self):
         """The next real batch, moved to the active backend: (x, labels or None)."""
@@ -247,68 +433,158 @@ class Run:
                 "dataset": self.config["dataset"]}
 
     def save_checkpoint(self):
-        save(self.state_dict(), os.path.join(self.out, "checkpoint.npz"))
+        """Write checkpoint.npz atomically; refuse (NonFinite) if any number is not finite."""
+        state = self.state_dict()
+        bad = first_nonfinite_host(state)
+        if bad:
+            raise NonFinite(f"{bad} is not finite at step {self.step}", self)
+        save(state, self.checkpoint_path)
+        self.saved_step = self.step
 
     def load_checkpoint(self, path):
         state = load(path)
         if state.get("model_name") != self.config["model"]:
             raise UsageError(f"{path} is a checkpoint of {state.get('model_name')!r}, "
                              f"not {self.config['model']!r}")
+        if state.get("dataset", self.config["dataset"]) != self.config["dataset"]:
+            raise UsageError(f"{path} was trained on {state['dataset']}, but this run is on "
+                             f"{self.config['dataset']}")
         try:
             self.gan.load_state_dict(state["model"])
         except (KeyError, ValueError) as e:
-            raise UsageError(f"{path} does not fit this model: {_one_line(e)}") from e
-        self.batches.load_state_dict(state["batches"])
-        self.step = int(state["step"])
+            raise UsageError(f"{path} does not fit this model: {cli.one_line(e)}") from e
+        try:
+            self.batches.load_state_dict(state["batches"])
+        except (KeyError, ValueError) as e:
+            raise UsageError(f"{path}: the data changed since this checkpoint "
+                             f"({cli.one_line(e)})") from e
+        self.step = self.saved_step = int(state["step"])
+        bad = first_nonfinite_host(state)
+        if bad:
+            raise UsageError(f"{path} holds non-finite numbers ({bad}); it cannot be used")
 
 
-def _one_line(error):
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+# ----------------------------------------------------- finite numbers only
+
+class NonFinite(Exception):
+    """A loss, weight or optimiser moment became NaN or infinite: the run stops."""
+
+    def __init__(self, what, run):
+        kept = (f"the last finite checkpoint, step {run.saved_step}, is kept in "
+                f"{run.checkpoint_path}" if run.saved_step is not None else "no checkpoint")
+        super().__init__(f"{what}; {kept}")
 
 
-class NonFiniteLoss(Exception):
-    pass
+def _state_arrays(gan):
+    """(name, array) for every parameter, buffer and optimiser moment of a model.
+
+    Found generically, so a new model needs no code here: every nn.Module and
+    optim.Optimizer attribute of the model object (G, D, opt_g, opt_d, ...).
+    """
+    from . import nn, optim
+    for owner, obj in vars(gan).items():
+        if isinstance(obj, nn.Module):
+            for name, p in obj.named_parameters():
+                yield f"{owner}.{name}", p.data
+            for name, b in obj.named_buffers():
+                yield f"{owner}.{name}", b
+        elif isinstance(obj, optim.Optimizer):
+            for i, state in enumerate(obj.state):
+                for key, value in state.items():
+                    if hasattr(value, "dtype"):
+                        yield f"{owner} {key} of parameter {i}", value
 
 
-def train(run, progress=True):
+def first_nonfinite(gan):
+    """The name of the first non-finite array of the model, or None.
+
+    One reduction per array: a sum is NaN or infinite when any element is (and, for
+    float32, when the sum overflows, which the exact check then rules out).
+    """
+    xp = backend.xp
+    arrays = [(n, a) for n, a in _state_arrays(gan) if a.dtype.kind == "f"]
+    if not arrays:
+        return None
+    with numpy.errstate(over="ignore", invalid="ignore"):     # an overflow is the signal
+        sums = xp.stack([a.sum(dtype=a.dtype) for _, a in arrays])
+    if bool(xp.isfinite(sums).all()):
+        return None
+    for name, a in arrays:
+        if not bool(xp.isfinite(a).all()):
+            return name
+    return None
+
+
+def first_nonfinite_host(tree, path=""):
+    """The '/'-path of the first non-finite float array in a nested host state, or None."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            found = first_nonfinite_host(value, f"{path}/{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(tree, numpy.ndarray) and tree.dtype.kind == "f":
+        if not numpy.isfinite(tree).all():
+            return path
+    return None
+
+
+def check_step(run, losses):
+    """Stop (NonFinite) if the step's losses or the state it left are not finite."""
+    bad = [k for k, v in losses.items() if not math.isfinite(v)]
+    if bad:
+        raise NonFinite(f"{bad[0]} is {losses[bad[0]]} at step {run.step}", run)
+    name = first_nonfinite(run.gan)
+    if name:
+        raise NonFinite(f"{name} became non-finite at step {run.step}", run)
+
+
+# -------------------------------------------------------------- the loop
+
+def train(run, progress=True, stop=None):
     """Train until ``config['iterations']``; log losses, draw samples, and score and
-    checkpoint on the way."""
+    checkpoint on the way.  Returns the exit code: 0, or 128 + the signal number
+    when ``stop`` (a cli.StopSignals) asked it to stop between two steps."""
     from . import report                      # plotting and metrics, at the edge
     config, gan = run.config, run.gan
     total = config["iterations"]
+    stop = stop or cli.StopSignals()
     bar = _progress_bar(run.step, total, progress)
     last = {}
-    if run.step == 0:
-        run.save_checkpoint()         # so that a run always has a last good checkpoint
     try:
-        while run.step < total:
+        if run.saved_step != run.step:
+            run.save_checkpoint()     # so that a run always has a last good checkpoint
+        while run.step < total and stop.signum is None:
             t0 = time.perf_counter()
             set_learning_rates(run)
             losses = gan.train_step(run.next_batch)
             run.step += 1
-            bad = [k for k, v in losses.items() if not math.isfinite(v)]
-            if bad:
-                raise NonFiniteLoss(f"{bad[0]} is {losses[bad[0]]} at step {run.step}")
+            check_step(run, losses)
             last = losses
             bar.update(1)
             bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
             if run.step % config["log_every"] == 0 or run.step == total:
                 report.log(run, dict(losses, seconds=time.perf_counter() - t0))
-            if run.step % config["sample_every"] == 0 or run.step == total:
-                report.samples(run)
+            if run.step % config["sample_every"] == 0 and run.step < total:
+                report.samples(run)           # the last step's picture is samples_final
             if run.step % config["checkpoint_every"] == 0 or run.step == total:
                 if run.step < total:          # the last step is scored by report.final
                     report.checkpoint_scores(run)
                 run.save_checkpoint()
-    except KeyboardInterrupt:
-        bar.close()
-        run.save_checkpoint()
-        print(f"\ninterrupted at step {run.step}: checkpoint written; continue with "
-              f"python -m minigan.train --resume {run.out}", file=sys.stderr)
-        return 130
+        if stop.signum is not None and run.step < total:
+            if run.saved_step != run.step:
+                run.save_checkpoint()
+            bar.close()
+            print(f"minigan.train: {stop.name}: stopped after step {run.step} of {total}, "
+                  f"checkpoint written; continue with python -m minigan.train --resume "
+                  f"{run.out}", file=sys.stderr)
+            return cli.EXIT_SIGNAL + stop.signum
+        scores = report.final(run)
+    except OSError as e:
+        raise UsageError(f"{cli.write_failed(e.filename or run.out, e)}; the checkpoint of "
+                         f"step {run.saved_step} is kept, continue with --resume "
+                         f"{run.out}") from e
     finally:
         bar.close()
-    scores = report.final(run)
     summary = ", ".join(f"{k} {v:.4g}" for k, v in {**last, **scores}.items()
                         if isinstance(v, (int, float)))
     print(f"done: {run.step} steps in {run.out}; {summary}")
@@ -335,69 +611,73 @@ def _progress_bar(start, total, enabled):
 
 # ------------------------------------------------------------------ main
 
-def run_command(prog, body, argv):
-    """Run ``body(argv)``; errors a user can fix become one line on stderr and exit 2."""
-    try:
-        return body(argv)
-    except UsageError as e:
-        message = str(e)
-    except (DataError, backend.BackendError, CheckpointError) as e:
-        message = _one_line(e)
-    except NonFiniteLoss as e:
-        print(f"{prog}: stopped: {e}; the last good checkpoint is kept", file=sys.stderr)
-        return 1
-    print(f"{prog}: error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
 def main(argv=None):
     return run_command("minigan.train", _main, argv)
 
 
 def _main(argv):
-    # a diverging run overflows; the loop reports the first non-finite loss itself
-    numpy.seterr(over="ignore", invalid="ignore", divide="ignore")
     args = make_parser().parse_args(argv)
     backend.use(args.backend)
-    if args.resume:
-        return _resume(args, argv or sys.argv[1:])
+    # a diverging run overflows; the loop reports the first non-finite number itself
+    previous = numpy.seterr(over="ignore", invalid="ignore", divide="ignore")
+    try:
+        with cli.StopSignals() as stop:
+            if args.resume:
+                return _resume(args, stop)
+            return _start(args, stop)
+    except NonFinite as e:
+        print(f"minigan.train: stopped: {e}", file=sys.stderr)
+        return cli.EXIT_FAILED
+    finally:
+        numpy.seterr(**previous)
+
+
+def _start(args, stop):
+    """A new run in --out (default runs/<model>-<dataset>)."""
     config = resolve_config(args)
-    out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
+    out = args.out or os.path.join("runs", f"{config['model']}-{config['dataset']}")
     prepare_out_dir(out)
-    if os.path.exists(os.path.join(out, "checkpoint.npz")):
-        raise UsageError(f"{out} already holds a run; continue it with --resume {out} "
-                         "or choose another --out")
-    config["backend"] = args.backend
-    run = Run(config, out)
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-    open(os.path.join(out, "metrics.jsonl"), "w").close()
-    return train(run, progress=not args.no_progress)
+    with RunFolder(out):
+        if os.path.exists(os.path.join(out, "checkpoint.npz")):
+            raise UsageError(f"{out} already holds a run; continue it with --resume {out} "
+                             "or choose another --out")
+        config["backend"] = args.backend
+        run = Run(config, out)
+        config["data_source"] = run.data.source
+        try:
+            write_json(os.path.join(out, "config.json"), settings_used(config))
+            open(os.path.join(out, "metrics.jsonl"), "w").close()
+        except OSError as e:
+            raise UsageError(cli.write_failed(e.filename or out, e)) from e
+        return train(run, progress=not args.no_progress, stop=stop)
 
 
-def _resume(args, argv):
+def _resume(args, stop):
     """Reload config.json and checkpoint.npz from the run directory and continue."""
     out = args.resume
     config_path = os.path.join(out, "config.json")
     checkpoint = os.path.join(out, "checkpoint.npz")
     if not os.path.exists(config_path) or not os.path.exists(checkpoint):
         raise UsageError(f"--resume {out}: no config.json and checkpoint.npz there")
-    with open(config_path) as f:
-        config = json.load(f)
-    given = {a.split("=")[0] for a in argv if a.startswith("--")}
-    if "--model" in given and args.model != config["model"]:
-        raise UsageError(f"--resume {out} is a {config['model']} run, not {args.model}")
-    if args.iterations:
-        config["iterations"] = args.iterations
-    config["backend"] = args.backend
     prepare_out_dir(out)
-    run = Run(config, out)
-    run.load_checkpoint(checkpoint)
-    with open(config_path, "w") as f:
-        json.dump(config, f, indent=2)
-    from . import report
-    report.truncate_log(run)
-    return train(run, progress=not args.no_progress)
+    with RunFolder(out):
+        saved = read_config(config_path)
+        step = int(load(checkpoint).get("step", 0))
+        config, changed = resume_config(args, saved, step)
+        config["backend"] = args.backend
+        # the bundled-digits notice was shown when the run started
+        run = Run(config, out, quiet=saved.get("data_source") == "bundled sample")
+        run.load_checkpoint(checkpoint)
+        if changed:
+            print(f"minigan.train: resuming {out} at step {run.step} with " + ", ".join(
+                f"{k.replace('_', '-')} {_show(a)} -> {_show(b)}" for k, (a, b) in changed.items()))
+        from . import report
+        try:
+            write_json(config_path, settings_used(config))
+            report.truncate_log(run)
+        except OSError as e:
+            raise UsageError(cli.write_failed(e.filename or out, e)) from e
+        return train(run, progress=not args.no_progress, stop=stop)
 
 
 if __name__ == "__main__":

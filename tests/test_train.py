@@ -17,11 +17,14 @@ import pytest
 import minigan as mg
 
 TIMEOUT = 120
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(args, cwd, check=True):
     """Run ``python -m <args>`` and return the CompletedProcess (text output)."""
-    env = dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"), MINIGAN_OFFLINE="1")
+    path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"), MINIGAN_OFFLINE="1",
+               PYTHONPATH=path)
     proc = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, text=True,
                           capture_output=True, timeout=TIMEOUT)
     if check and proc.returncode != 0:
@@ -57,8 +60,9 @@ def test_toy_run_writes_every_output(tmp_path, model, dataset):
                  "--out", str(out))
     assert "done: 4 steps" in proc.stdout
     for name in ("config.json", "metrics.jsonl", "losses.png", "checkpoint.npz",
-                 "samples_000002.png", "samples_000004.png", "samples_final.png"):
+                 "samples_000002.png", "samples_final.png"):
         assert (out / name).stat().st_size > 0, name
+    assert not (out / "samples_000004.png").exists()    # the last step's is samples_final
     config = json.loads((out / "config.json").read_text())
     assert config["model"] == model and config["dataset"] == dataset
     assert config["batch_size"] == 32
@@ -207,12 +211,14 @@ def test_nan_loss_stops_with_step_and_keeps_last_good_checkpoint(tmp_path):
 
 def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     out = tmp_path / "int"
-    env = dict(os.environ, MINIGAN_CACHE=str(tmp_path / "cache"))
+    env = dict(os.environ, MINIGAN_CACHE=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
     proc = subprocess.Popen([sys.executable, "-m", "minigan.train", "--no-progress",
                              "--model", "gan", "--dataset", "ring", "--iterations", "100000",
                              "--log-every", "1", "--out", str(out)],
                             cwd=tmp_path, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + TIMEOUT
     while time.time() < deadline:       # wait until it is really training
         log = out / "metrics.jsonl"
@@ -257,7 +263,7 @@ def test_resume_with_another_model_or_shape_is_refused(tmp_path):
     out = tmp_path / "r"
     train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
     proc = train(tmp_path, "--resume", str(out), "--model", "wgan", check=False)
-    assert proc.returncode == 2 and "gan run" in one_error_line(proc)
+    assert proc.returncode == 2 and "--model wgan (the run has gan)" in one_error_line(proc)
     config = json.loads((out / "config.json").read_text())
     config["latent_dim"] = 9                          # the checkpoint no longer fits
     (out / "config.json").write_text(json.dumps(config))
@@ -275,11 +281,48 @@ def test_corrupt_checkpoint_is_one_line(tmp_path):
     assert proc.returncode == 2 and "checkpoint.npz" in one_error_line(proc)
 
 
-def test_help_lists_recipes():
+def test_help_lists_recipes_and_every_default():
     proc = subprocess.run([sys.executable, "-m", "minigan.train", "--help"], text=True,
-                          capture_output=True, timeout=TIMEOUT)
+                          capture_output=True, timeout=TIMEOUT,
+                          env=dict(os.environ, PYTHONPATH=ROOT, COLUMNS="200"))
     assert proc.returncode == 0
-    assert "wgan-gp" in proc.stdout and "toy script" in proc.stdout
+    text = proc.stdout
+    assert "wgan-gp" in text and "toy script" in text
+    assert "``" not in text and ":func:" not in text            # no reStructuredText
+    assert "default: dcgan" in text and "default: mnist" in text
+    from minigan import gans
+    for kind in ("image", "toy2d"):
+        d = gans.DATA_DEFAULTS[kind]
+        assert f"{d['iterations']} iterations" in text and f"batch size {d['batch_size']}" in text
+    for model in gans.MODELS:
+        recipe = gans.defaults(model, "image")
+        line = [ln for ln in text.splitlines()
+                if ln.split()[:2] == [model, recipe["optimizer"] + ","]][0]
+        assert f"lr-g {recipe['lr_g']:g}" in line and f"lr-d {recipe['lr_d']:g}" in line
+        assert f"n-critic {recipe['n_critic']}" in line
+
+
+@pytest.mark.parametrize("model,absent,present", [
+    ("gan", ("clip", "gp_lambda"), ("g_loss", "betas", "hidden")),
+    ("wgan", ("gp_lambda", "g_loss", "betas"), ("clip", "hidden")),
+    ("wgan-gp", ("clip", "g_loss"), ("gp_lambda", "betas")),
+])
+def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, model, absent, present):
+    out = tmp_path / "r"
+    train(tmp_path, "--model", model, "--dataset", "ring", "--hidden", "8", "--iterations",
+          "1", "--out", str(out))
+    config = json.loads((out / "config.json").read_text())
+    assert not [k for k in absent if k in config] and all(k in config for k in present)
+
+
+def test_offline_notice_once_per_run(tmp_path):
+    out = tmp_path / "r"
+    first = train(tmp_path, "--model", "gan", "--dataset", "mnist", "--hidden", "16",
+                  "--batch-size", "16", "--iterations", "1", "--out", str(out))
+    notice = [line for line in first.stderr.splitlines() if "bundled" in line]
+    assert len(notice) == 1 and len(notice[0]) < 160
+    again = train(tmp_path, "--resume", str(out), "--iterations", "2")
+    assert "bundled" not in again.stderr
 
 
 # ---------------------------------------------------------------- sample
@@ -292,6 +335,15 @@ def test_sample_command(tmp_path):
     x = np.load(tmp_path / "s.npy")
     assert x.shape == (10, 2) and x.dtype == np.float32
     assert (tmp_path / "s.png").stat().st_size > 0
+    # the extension the user gave decides what is written, and the output says so
+    proc = run(["minigan.sample", "--run", str(out), "--n", "10", "--out",
+                str(tmp_path / "pic.png")], tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("pic*")) == ["pic.png"]
+    assert "pic.png" in proc.stdout
+    run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "z.npz")],
+        tmp_path)
+    with np.load(tmp_path / "z.npz") as f:
+        assert f["samples"].shape == (10, 2)
     proc = run(["minigan.sample", "--run", str(out), "--n", "3", "--label", "1",
                 "--out", str(tmp_path / "t.npy")], tmp_path, check=False)
     assert proc.returncode == 2 and "cgan" in one_error_line(proc)
@@ -306,3 +358,11 @@ def test_sample_command_with_label(tmp_path):
     proc = run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "8",
                 "--out", str(tmp_path / "x.npy")], tmp_path, check=False)
     assert proc.returncode == 2 and "0..7" in one_error_line(proc)
+
+
+def test_a_labelled_picture_names_its_label():
+    from minigan import report
+    from minigan.data import load_dataset
+    data = load_dataset("ring")
+    assert report._label_note(np.full(16, 7), data) == ", label 7"
+    assert report._label_note(None, data) == ""

@@ -120,6 +120,9 @@ def read_split(images_path, labels_path):
     if images.shape[1:] != (28, 28):
         raise damaged(images_path, f"images of {images.shape[1]}x{images.shape[2]} "
                                    f"pixels, expected 28x28")
+    if len(images) == 0:
+        raise DataError(f"{images_path}: a valid IDX file that holds 0 images; nothing to "
+                        f"train on: replace it with the real file")
     if len(labels) != len(images):
         raise DataError(f"{labels_path}: {len(labels)} labels for the {len(images)} images "
                         f"of {images_path}; the two files do not belong together: "
@@ -264,7 +267,7 @@ def load_mnist(name="mnist", split="train", data_dir=None, download=True, quiet=
         if not download:
             raise DataError("downloading is turned off")
         if os.environ.get("MINIGAN_OFFLINE"):
-            raise DataError("downloading is turned off by $MINIGAN_OFFLINE")
+            raise DataError("offline: $MINIGAN_OFFLINE is set")
         paths = download_split(name, split, cache_dir, mirrors, checksums, timeout, quiet)
     except DataError as error:
         return fall_back(name, split, dirs, error, quiet)
@@ -280,9 +283,8 @@ def fall_back(name, split, dirs, reason, quiet):
                         f"{reason}; put the four files ({files}) in --data-dir or "
                         f"$MINIGAN_DATA, or run `apt install dataset-fashion-mnist`")
     if not quiet:
-        print(f"minigan: no MNIST files found and {reason}; using the 5,000 MNIST digits "
-              f"bundled with minigan (put the IDX files in --data-dir or $MINIGAN_DATA "
-              f"for all 60,000)", file=sys.stderr)
+        print(f"minigan: using the 5,000 bundled MNIST digits (no IDX files found; "
+              f"{reason}); --data-dir for all 60,000", file=sys.stderr)
     images, labels = load_mnist_sample_uint8()
     if split == "test":
         # The sample has no test set; its held-out part is the nearest thing.

@@ -6,5 +6,6 @@ from .activation import relu, leaky_relu, sigmoid, tanh, softplus, log_sigmoid
 from .loss import binary_cross_entropy_with_logits, binary_cross_entropy, mse_loss
 from .loss import log_softmax, cross_entropy
 from .conv import im2col, col2im, conv2d, conv_transpose2d
+from .linear import linear
 from .normalization import batch_norm
 from .upsampling import pixel_shuffle, pixel_unshuffle, prelu

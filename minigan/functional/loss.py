@@ -1,5 +1,7 @@
-"""Losses: binary cross-entropy (from logits and from probabilities), mean squared error.
+"""Losses: binary cross-entropy (from logits and from probabilities), mean squared error,
+and softmax cross-entropy (log_softmax, cross_entropy) for classifiers.
 
+Each takes ``reduction`` = "mean" (the default), "sum" or "none", as PyTorch's.
 The GAN losses of Goodfellow et al. (2014) are binary cross-entropies; taking
 them from logits is the stable way: with t the target and x the logit,
     BCE(x, t) = -t log sigmoid(x) - (1 - t) log(1 - sigmoid(x)) = softplus(x) - t x,
@@ -55,12 +57,12 @@ class BinaryCrossEntropy(Function):
     def forward(self, p, t):
         return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         p, t = self.inputs
         gp = gt = None
-        if self.needs_input_grad[0]:
+        if needs[0]:
             gp = gy * (p - t) / clip(p * (1.0 - p), 1e-12, None)
-        if self.needs_input_grad[1]:
+        if needs[1]:
             gt = gy * (log(1.0 - p) - log(p))
         return gp, gt
 
@@ -99,7 +101,7 @@ class LogSoftmax(Function):
         shifted = x - x.max(axis=self.axis, keepdims=True)
         return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         softmax = exp(self.output())
         return gy - softmax * sum(gy, axis=self.axis, keepdims=True)
 

@@ -8,21 +8,27 @@ Broadcasting follows NumPy.  A gradient that flows back to a broadcast input is
 summed over the broadcast axes (``sum_to``).  Python numbers take the dtype of
 the tensor they meet, so float32 stays float32 (NumPy 2's promotion rules).
 """
-from .. import backend
 from ..autograd import Function, Tensor, as_tensor
+from ..backend import get_array_module as _xp
+from . import fast
 
 
-def _xp(*arrays):
-    return backend.get_array_module(*arrays)
-
-
-def _pair(a, b):
+def _operands(a, b):
     """Both operands as Tensors; a Python number takes the other's dtype."""
     if not isinstance(a, Tensor):
         a = as_tensor(a, like=b)
     if not isinstance(b, Tensor):
         b = as_tensor(b, like=a)
     return a, b
+
+
+def check_dtypes(fname, x, *params):
+    """One dtype for an input and a layer's parameters (None: absent).  A float64 batch into
+    a float32 layer is an error, as in PyTorch, not a silent promotion that doubles the cost."""
+    for p in params:
+        if p is not None and p.dtype != x.dtype:
+            raise TypeError(f"{fname}: the input is {x.dtype} but the parameters are "
+                            f"{p.dtype}; convert the input with x.astype('{p.dtype}')")
 
 
 def _grad_to(g, x):
@@ -36,28 +42,28 @@ class Add(Function):
     def forward(self, a, b):
         return a + b
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         a, b = self.inputs
-        return _grad_to(gy, a), _grad_to(gy, b)
+        return (_grad_to(gy, a) if needs[0] else None), (_grad_to(gy, b) if needs[1] else None)
 
 
 class Sub(Function):
     def forward(self, a, b):
         return a - b
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         a, b = self.inputs
-        return _grad_to(gy, a), (_grad_to(-gy, b) if self.needs_input_grad[1] else None)
+        return (_grad_to(gy, a) if needs[0] else None), (_grad_to(-gy, b) if needs[1] else None)
 
 
 class Mul(Function):
     def forward(self, a, b):
         return a * b
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         a, b = self.inputs
-        ga = _grad_to(gy * b, a) if self.needs_input_grad[0] else None
-        gb = _grad_to(gy * a, b) if self.needs_input_grad[1] else None
+        ga = _grad_to(gy * b, a) if needs[0] else None
+        gb = _grad_to(gy * a, b) if needs[1] else None
         return ga, gb
 
 
@@ -65,11 +71,11 @@ class Div(Function):
     def forward(self, a, b):
         return a / b
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         a, b = self.inputs
-        ga = _grad_to(gy / b, a) if self.needs_input_grad[0] else None
+        ga = _grad_to(gy / b, a) if needs[0] else None
         # d(a/b)/db = -a / b^2
-        gb = _grad_to(-gy * a / (b * b), b) if self.needs_input_grad[1] else None
+        gb = _grad_to(-gy * a / (b * b), b) if needs[1] else None
         return ga, gb
 
 
@@ -77,7 +83,7 @@ class Neg(Function):
     def forward(self, x):
         return -x
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         return -gy
 
 
@@ -90,7 +96,7 @@ class Pow(Function):
     def forward(self, x):
         return x ** self.c
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         x, = self.inputs
         c = self.c
         if c == 2:
@@ -102,7 +108,7 @@ class Exp(Function):
     def forward(self, x):
         return _xp(x).exp(x)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         return gy * self.output()
 
 
@@ -110,7 +116,7 @@ class Log(Function):
     def forward(self, x):
         return _xp(x).log(x)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         return gy / self.inputs[0]
 
 
@@ -118,7 +124,7 @@ class Sqrt(Function):
     def forward(self, x):
         return _xp(x).sqrt(x)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         return gy / (self.output() * 2.0)
 
 
@@ -126,7 +132,7 @@ class Copy(Function):
     def forward(self, x):
         return x.copy()
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         return gy
 
 
@@ -135,17 +141,16 @@ class AsType(Function):
         self.dtype = dtype
 
     def forward(self, x):
-        self.in_dtype = x.dtype
         return x.astype(self.dtype)
 
-    def backward(self, gy):
-        return astype(gy, self.in_dtype)
+    def backward(self, gy, needs):
+        return astype(gy, self.inputs[0].dtype)
 
 
-def add(a, b): return Add()(*_pair(a, b))
-def sub(a, b): return Sub()(*_pair(a, b))
-def mul(a, b): return Mul()(*_pair(a, b))
-def div(a, b): return Div()(*_pair(a, b))
+def add(a, b): return Add()(*_operands(a, b))
+def sub(a, b): return Sub()(*_operands(a, b))
+def mul(a, b): return Mul()(*_operands(a, b))
+def div(a, b): return Div()(*_operands(a, b))
 def neg(x): return Neg()(x)
 def pow(x, c):  # noqa: A001 - the name users expect
     """x ** c for a constant exponent c (a NumPy scalar becomes a Python number,
@@ -165,46 +170,22 @@ def astype(x, dtype):
 
 # ---------------------------------------------------------------- matmul
 
-def matrix_product(a, b):
-    """a @ b on raw arrays, always on NumPy's fast path (BLAS).
-
-    NumPy hands a product to BLAS only when each matrix has rows or columns
-    contiguous; otherwise, and for an inner dimension k = 1 (an outer product),
-    it runs a plain loop that is 10-20x slower.  Both happen in backward passes:
-    the gradient of a sum is a broadcast view with stride 0, and the gradient of
-    a Linear layer with one output, gy @ W with gy: (N, 1), is an outer product.
-    """
-    if a.shape[-1] == 1:            # (..., n, 1) @ (..., 1, m): a broadcast multiply
-        return a * b
-    return _blas_ready(a) @ _blas_ready(b)
-
-
-def _blas_ready(a):
-    """``a`` if BLAS can read its last two axes as a matrix, else a contiguous copy."""
-    if a.ndim < 2:
-        return a
-    item, (rows, cols), (s_row, s_col) = a.itemsize, a.shape[-2:], a.strides[-2:]
-    if (s_col == item and s_row >= item * cols) or (s_row == item and s_col >= item * rows):
-        return a
-    return _xp(a).ascontiguousarray(a)
-
-
 class MatMul(Function):
     """a @ b for a: (..., n, k), b: (..., k, m); batch axes broadcast."""
 
     def forward(self, a, b):
-        return matrix_product(a, b)
+        return fast.matrix_product(a, b) if fast.enabled else a @ b
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         a, b = self.inputs
-        ga = _grad_to(matmul(gy, swapaxes(b)), a) if self.needs_input_grad[0] else None
-        gb = _grad_to(matmul(swapaxes(a), gy), b) if self.needs_input_grad[1] else None
+        ga = _grad_to(matmul(gy, swapaxes(b)), a) if needs[0] else None
+        gb = _grad_to(matmul(swapaxes(a), gy), b) if needs[1] else None
         return ga, gb
 
 
 def matmul(a, b):
     """Matrix product with NumPy's rules; 1-D operands are treated as row/column vectors."""
-    a, b = _pair(a, b)
+    a, b = _operands(a, b)
     if a.ndim == 1 and b.ndim == 1:
         return sum(a * b)
     if a.ndim == 1:
@@ -239,13 +220,12 @@ class Sum(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        self.axes = _normalize_axis(self.axis, x.ndim)
-        return x.sum(axis=self.axes, keepdims=self.keepdims)
+        return x.sum(axis=_normalize_axis(self.axis, x.ndim), keepdims=self.keepdims)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         x, = self.inputs
         if not self.keepdims:
-            gy = reshape(gy, _keepdims_shape(x.shape, self.axes))
+            gy = reshape(gy, _keepdims_shape(x.shape, _normalize_axis(self.axis, x.ndim)))
         return broadcast_to(gy, x.shape)
 
 
@@ -256,15 +236,15 @@ class Max(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        self.axes = _normalize_axis(self.axis, x.ndim)
-        return x.max(axis=self.axes, keepdims=self.keepdims)
+        return x.max(axis=_normalize_axis(self.axis, x.ndim), keepdims=self.keepdims)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         x, = self.inputs
-        shape = _keepdims_shape(x.shape, self.axes)
+        axes = _normalize_axis(self.axis, x.ndim)
+        shape = _keepdims_shape(x.shape, axes)
         y = self.output().data.reshape(shape)
         hit = (x.data == y)
-        weight = hit / hit.sum(axis=self.axes, keepdims=True)
+        weight = hit / hit.sum(axis=axes, keepdims=True)
         return broadcast_to(reshape(gy, shape), x.shape) * Tensor(weight.astype(x.dtype))
 
 
@@ -292,11 +272,10 @@ class Reshape(Function):
         self.shape = shape
 
     def forward(self, x):
-        self.in_shape = x.shape
         return x.reshape(self.shape)
 
-    def backward(self, gy):
-        return reshape(gy, self.in_shape)
+    def backward(self, gy, needs):
+        return reshape(gy, self.inputs[0].shape)
 
 
 class Transpose(Function):
@@ -306,7 +285,7 @@ class Transpose(Function):
     def forward(self, x):
         return x.transpose(self.axes)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         if self.axes is None:
             return transpose(gy)
         inverse = [0] * len(self.axes)
@@ -320,11 +299,10 @@ class BroadcastTo(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        self.in_shape = x.shape
         return _xp(x).broadcast_to(x, self.shape)
 
-    def backward(self, gy):
-        return sum_to(gy, self.in_shape)
+    def backward(self, gy, needs):
+        return sum_to(gy, self.inputs[0].shape)
 
 
 class SumTo(Function):
@@ -334,15 +312,14 @@ class SumTo(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        self.in_shape = x.shape
         lead = x.ndim - len(self.shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1)
         y = x.sum(axis=axes, keepdims=True) if axes else x
         return y.reshape(self.shape)
 
-    def backward(self, gy):
-        return broadcast_to(gy, self.in_shape)
+    def backward(self, gy, needs):
+        return broadcast_to(gy, self.inputs[0].shape)
 
 
 def reshape(x, shape):
@@ -391,7 +368,7 @@ class GetItem(Function):
     def forward(self, x):
         return x[self.index]
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         x, = self.inputs
         return GetItemGrad(self.index, x.shape)(gy)
 
@@ -419,7 +396,7 @@ class GetItemGrad(Function):
         gx = xp.bincount(positions.ravel(), weights=gy.ravel(), minlength=size)
         return gx.astype(gy.dtype).reshape(self.shape)
 
-    def backward(self, ggx):
+    def backward(self, ggx, needs):
         return getitem(ggx, self.index)
 
 
@@ -433,13 +410,13 @@ class Concat(Function):
         self.axis = axis
 
     def forward(self, *xs):
-        self.sizes = [x.shape[self.axis] for x in xs]
         return _xp(*xs).concatenate(xs, axis=self.axis)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         grads, start = [], 0
         axis = self.axis % gy.ndim
-        for size, wanted in zip(self.sizes, self.needs_input_grad):
+        for x, wanted in zip(self.inputs, needs):
+            size = x.shape[axis]
             index = (slice(None),) * axis + (slice(start, start + size),)
             grads.append(getitem(gy, index) if wanted else None)
             start += size
@@ -461,7 +438,7 @@ class Clip(Function):
     def forward(self, x):
         return _xp(x).clip(x, self.lo, self.hi)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         x = self.inputs[0].data
         inside = _xp(x).ones_like(x, dtype=bool)
         if self.lo is not None:
@@ -485,27 +462,56 @@ class Where(Function):
     def forward(self, a, b):
         return _xp(a, b).where(self.cond, a, b)
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         a, b = self.inputs
         mask = Tensor(self.cond.astype(gy.dtype))
-        ga = _grad_to(gy * mask, a) if self.needs_input_grad[0] else None
-        gb = _grad_to(gy - gy * mask, b) if self.needs_input_grad[1] else None
+        ga = _grad_to(gy * mask, a) if needs[0] else None
+        gb = _grad_to(gy - gy * mask, b) if needs[1] else None
         return ga, gb
 
 
 def where(cond, a, b):
-    a, b = _pair(a, b)
+    a, b = _operands(a, b)
     cond = cond.data if isinstance(cond, Tensor) else cond
     return Where(cond)(a, b)
 
 
 def maximum(a, b):
     """Elementwise maximum; at ties the gradient goes to ``a``."""
-    a, b = _pair(a, b)
+    a, b = _operands(a, b)
     return where(a.data >= b.data, a, b)
 
 
 def minimum(a, b):
     """Elementwise minimum; at ties the gradient goes to ``a``."""
-    a, b = _pair(a, b)
+    a, b = _operands(a, b)
     return where(a.data <= b.data, a, b)
+
+
+# ------------------------------------------------- Tensor's operators and methods
+
+def install_operators(tensor_class):
+    """Make ``+ - * / ** @ []``, ``.T``, ``.sum()``... of Tensor call this module's functions.
+
+    Done once, when minigan.functional is imported (as DeZero's setup_variable), so that
+    autograd, which defines Tensor, never imports functional: the arrows point one way.
+    """
+    def flat(shape):    # x.reshape(2, 3) and x.reshape((2, 3)) mean the same
+        return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
+            else shape
+    methods = dict(
+        __add__=add, __radd__=lambda x, o: add(o, x), __sub__=sub,
+        __rsub__=lambda x, o: sub(o, x), __mul__=mul, __rmul__=lambda x, o: mul(o, x),
+        __truediv__=div, __rtruediv__=lambda x, o: div(o, x), __neg__=neg, __pow__=pow,
+        __matmul__=matmul, __rmatmul__=lambda x, o: matmul(o, x), __getitem__=getitem,
+        T=property(transpose), astype=astype, clone=copy, exp=exp, log=log, sqrt=sqrt,
+        reshape=lambda x, *shape: reshape(x, flat(shape)),
+        transpose=lambda x, *axes: transpose(x, flat(axes) or None),
+        sum=lambda x, axis=None, keepdims=False: sum(x, axis, keepdims),
+        mean=lambda x, axis=None, keepdims=False: mean(x, axis, keepdims),
+        max=lambda x, axis=None, keepdims=False: max(x, axis, keepdims))
+    for name, method in methods.items():
+        setattr(tensor_class, name, method)
+
+
+install_operators(Tensor)

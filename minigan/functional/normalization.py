@@ -20,9 +20,9 @@ Mean and variance are functions of x, hence the two correction terms.  We
 write it with differentiable functions, recomputing xhat from x when a graph
 is wanted, so that second derivatives (the gradient penalty) are exact.
 """
-from .. import backend
-from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
-from .math import mean as _mean, reshape as _reshape, sum as _sum
+from ..autograd import Function, Tensor, as_tensor, is_grad_enabled, raw
+from ..backend import get_array_module as _xp
+from .math import check_dtypes, mean as _mean, reshape as _reshape, sum as _sum
 
 
 def _stat_axes(x):
@@ -33,10 +33,6 @@ def _stat_axes(x):
 def _channel_shape(x):
     """(1, C) or (1, C, 1, 1): how a per-channel vector broadcasts against x."""
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
-
-
-def _raw(a):
-    return a.data if isinstance(a, Tensor) else a
 
 
 def _normalize(x, eps):
@@ -62,18 +58,19 @@ class BatchNormTrain(Function):
         self.running_mean, self.running_var, self.momentum = running_mean, running_var, momentum
 
     def forward(self, x, gamma=None, beta=None):
-        xp = backend.get_array_module(x)
+        xp = _xp(x)
         axes, shape = _stat_axes(x), _channel_shape(x)
         mu = x.mean(axis=axes, keepdims=True)
         y = x - mu                                      # becomes the output, in place
         var = (y * y).mean(axis=axes, keepdims=True)    # two-pass: no cancellation
-        self.mu, self.inv_std = mu, 1 / xp.sqrt(var + self.eps)
+        inv_std = 1 / xp.sqrt(var + self.eps)
+        self.save_for_backward(mu, inv_std)
         self._update_running(mu.reshape(-1), var.reshape(-1), x.size // x.shape[1])
         # y = (x - mu) * (gamma / std) + beta, with the per-channel factors folded first
         if not self.affine:
-            y *= self.inv_std
+            y *= inv_std
             return y
-        y *= self.inv_std * gamma.reshape(shape)
+        y *= inv_std * gamma.reshape(shape)
         y += beta.reshape(shape)
         return y
 
@@ -88,28 +85,28 @@ class BatchNormTrain(Function):
             rv *= 1 - momentum
             rv += (momentum * m / (m - 1)) * var       # the unbiased batch variance
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         x = self.inputs[0]
-        if not is_grad_enabled():       # plain backward: the same formula on raw arrays
-            return self._backward_arrays(gy.data)
+        if not is_grad_enabled():       # no graph wanted: the same formula on raw arrays
+            return self._backward_arrays(gy.data, needs)
         axes, shape = _stat_axes(x), _channel_shape(x)
         xhat, inv_std = _normalize(x, self.eps)        # a graph is wanted: xhat depends on x
         sum_gy = _sum(gy, axes, keepdims=True)                  # (1, C[, 1, 1]) = dL/dbeta
         sum_gy_xhat = _sum(gy * xhat, axes, keepdims=True)      # dL/dgamma
         gx = ggamma = gbeta = None
-        if self.needs_input_grad[0]:
+        if needs[0]:
             # gamma is constant within a channel, so mean(g) = gamma * mean(gy), and
             # likewise for mean(g * xhat): fold the per-channel numbers first
             m = x.size // x.shape[1]
             scale = inv_std * _reshape(self.inputs[1], shape) if self.affine else inv_std
             gx = (gy - xhat * (sum_gy_xhat * (1.0 / m)) - sum_gy * (1.0 / m)) * scale
-        if self.affine and self.needs_input_grad[1]:
+        if self.affine and needs[1]:
             ggamma = _reshape(sum_gy_xhat, (x.shape[1],))
-        if self.affine and self.needs_input_grad[2]:
+        if self.affine and needs[2]:
             gbeta = _reshape(sum_gy, (x.shape[1],))
         return (gx, ggamma, gbeta) if self.affine else gx
 
-    def _backward_arrays(self, gy):
+    def _backward_arrays(self, gy, needs):
         """The gradients above without a graph: two new arrays instead of seven.
 
         With xc = x - mu and scale = gamma / std, the input gradient is per channel
@@ -119,20 +116,20 @@ class BatchNormTrain(Function):
         x = self.inputs[0].data
         axes, shape = _stat_axes(x), _channel_shape(x)
         m = x.size // x.shape[1]
-        xc = x - self.mu
+        mu, inv_std = self.saved
+        xc = x - mu
         tmp = gy * xc
         sum_gy, sum_gy_xc = gy.sum(axis=axes, keepdims=True), tmp.sum(axis=axes, keepdims=True)
         gx = ggamma = gbeta = None
-        if self.needs_input_grad[0]:
-            scale = self.inv_std * self.inputs[1].data.reshape(shape) if self.affine \
-                else self.inv_std
+        if needs[0]:
+            scale = inv_std * self.inputs[1].data.reshape(shape) if self.affine else inv_std
             gx = xc
-            gx *= -scale * self.inv_std * self.inv_std * (sum_gy_xc / m)
+            gx *= -scale * inv_std * inv_std * (sum_gy_xc / m)
             gx -= scale * (sum_gy / m)
-            gx += backend.get_array_module(x).multiply(gy, scale, out=tmp)
-        if self.affine and self.needs_input_grad[1]:     # sum(gy * xhat)
-            ggamma = Tensor((sum_gy_xc * self.inv_std).reshape(-1))
-        if self.affine and self.needs_input_grad[2]:
+            gx += _xp(x).multiply(gy, scale, out=tmp)
+        if self.affine and needs[1]:     # sum(gy * xhat)
+            ggamma = Tensor((sum_gy_xc * inv_std).reshape(-1))
+        if self.affine and needs[2]:
             gbeta = Tensor(sum_gy.reshape(-1))
         gx = None if gx is None else Tensor(gx)
         return (gx, ggamma, gbeta) if self.affine else gx
@@ -159,18 +156,19 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training=True, momentu
         if v is not None and tuple(v.shape) != (c,):
             raise ValueError(f"batch_norm: x of shape {tuple(x.shape)} has C = {c} channels, "
                              f"so {name} must have shape ({c},), got {tuple(v.shape)}")
+    check_dtypes("batch_norm", x, gamma, beta)
     if training:
         m = x.size // c
         if m < 2:
             raise ValueError(f"batch_norm: training needs more than one value per channel, "
                              f"got x of shape {tuple(x.shape)}")
-        f = BatchNormTrain(eps, gamma is not None, _raw(running_mean), _raw(running_var),
+        f = BatchNormTrain(eps, gamma is not None, raw(running_mean), raw(running_var),
                            momentum)
         return f(x) if gamma is None else f(x, as_tensor(gamma), as_tensor(beta))
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: evaluation (training=False) needs running_mean "
                          "and running_var")
-    return _batch_norm_eval(x, gamma, beta, _raw(running_mean), _raw(running_var), eps)
+    return _batch_norm_eval(x, gamma, beta, raw(running_mean), raw(running_var), eps)
 
 
 def _batch_norm_eval(x, gamma, beta, running_mean, running_var, eps):
@@ -179,7 +177,7 @@ def _batch_norm_eval(x, gamma, beta, running_mean, running_var, eps):
     The per-channel scale and shift are folded first (C numbers each), so x is
     touched by one multiply and one add; built from differentiable functions.
     """
-    xp = backend.get_array_module(running_var)
+    xp = _xp(running_var)
     shape = _channel_shape(x)
     inv_std = Tensor(1 / xp.sqrt(running_var + eps))          # constants: no gradient
     mean = Tensor(running_mean)

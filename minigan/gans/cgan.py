@@ -11,7 +11,7 @@ from ..autograd import Tensor, no_grad
 from .. import functional as F
 from .base import GAN
 from .dcgan import DCGANDiscriminator, DCGANGenerator
-from .mlp import mlp
+from .mlp import MLPDiscriminator, MLPGenerator
 from .objectives import GENERATOR_LOSSES, discriminator_loss
 
 
@@ -21,33 +21,23 @@ def one_hot(labels, num_classes, dtype="float32"):
     return (labels[:, None] == xp.arange(num_classes)[None, :]).astype(dtype)
 
 
-class ConditionalMLPGenerator(nn.Module):
-    """(z (N, latent_dim), y (N, classes)) -> x (N, *data_shape)."""
+class ConditionalMLPGenerator(MLPGenerator):
+    """(z (N, latent_dim), y (N, classes)) -> x (N, *data_shape): the MLP generator of [z, y]."""
 
-    def __init__(self, latent_dim, num_classes, data_shape, hidden=(128, 128, 128), image=False):
-        super().__init__()
-        out = 1
-        for n in data_shape:
-            out *= n
-        act = (lambda: nn.LeakyReLU(0.2)) if image else nn.ReLU
-        self.net = mlp((latent_dim + num_classes, *hidden, out), act,
-                       nn.Tanh if image else None)
-        self.data_shape = tuple(data_shape)
+    def __init__(self, latent_dim, num_classes, data_shape, hidden=(128, 128, 128), image=False,
+                 activation="leaky_relu"):
+        super().__init__(latent_dim + num_classes, data_shape, hidden, image,
+                         activation=activation)
 
     def forward(self, z, y):
-        x = self.net(F.concat([z, y], axis=1))
-        return x.reshape((x.shape[0],) + self.data_shape)
+        return super().forward(F.concat([z, y], axis=1))
 
 
-class ConditionalMLPDiscriminator(nn.Module):
-    """(x (N, *data_shape), y (N, classes)) -> logit (N, 1)."""
+class ConditionalMLPDiscriminator(MLPDiscriminator):
+    """(x (N, *data_shape), y (N, classes)) -> logit (N, 1): the MLP discriminator of [x, y]."""
 
-    def __init__(self, num_classes, data_shape, hidden=(128, 128, 128)):
-        super().__init__()
-        n_in = 1
-        for n in data_shape:
-            n_in *= n
-        self.net = mlp((n_in + num_classes, *hidden, 1), lambda: nn.LeakyReLU(0.2))
+    def __init__(self, num_classes, data_shape, hidden=(128, 128, 128), activation="leaky_relu"):
+        super().__init__(data_shape, hidden, activation=activation, extra_inputs=num_classes)
 
     def forward(self, x, y):
         return self.net(F.concat([x.reshape((x.shape[0], -1)), y], axis=1))

@@ -10,7 +10,6 @@ The training loop is Algorithm 1 of the GAN paper (see mlp.VanillaGAN).
 """
 from .. import nn
 from ..nn import init
-from .mlp import VanillaGAN
 
 
 class DCGANGenerator(nn.Module):
@@ -72,4 +71,3 @@ def dcgan_init(module):
     return module
 
 
-DCGAN = VanillaGAN      # same game, convolutional players

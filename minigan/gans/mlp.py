@@ -12,6 +12,10 @@ from .base import GAN
 from .objectives import GENERATOR_LOSSES, discriminator_loss
 
 
+# The hidden activation of both MLP nets, by the name a recipe gives (config["activation"]).
+ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
+
+
 def mlp(sizes, activation, out_activation=None, batch_norm=False):
     """Linear layers of the given sizes with ``activation()`` between them.
 
@@ -30,17 +34,23 @@ def mlp(sizes, activation, out_activation=None, batch_norm=False):
     return nn.Sequential(*layers)
 
 
+def _size(shape):
+    n = 1
+    for k in shape:
+        n *= k
+    return n
+
+
 class MLPGenerator(nn.Module):
-    """z (N, latent_dim) -> x (N, *data_shape); tanh output for images in [-1, 1]."""
+    """z (N, latent_dim) -> x (N, *data_shape); tanh output for images in [-1, 1].
+
+    activation: "relu" or "leaky_relu" (slope 0.2) between the hidden layers.
+    """
 
     def __init__(self, latent_dim, data_shape, hidden=(128, 128, 128), image=False,
-                 batch_norm=False):
+                 batch_norm=False, activation="leaky_relu"):
         super().__init__()
-        out = 1
-        for n in data_shape:
-            out *= n
-        act = nn.LeakyReLU if image else nn.ReLU
-        self.net = mlp((latent_dim, *hidden, out), lambda: act(0.2) if image else act(),
+        self.net = mlp((latent_dim, *hidden, _size(data_shape)), ACTIVATIONS[activation],
                        nn.Tanh if image else None, batch_norm)
         self.data_shape = tuple(data_shape)
 
@@ -50,15 +60,13 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """x (N, *data_shape) -> logit (N, 1).  LeakyReLU(0.2) hidden activations by default."""
+    """x (N, *data_shape) -> logit (N, 1); ``extra_inputs`` more columns for a condition."""
 
     def __init__(self, data_shape, hidden=(128, 128, 128), batch_norm=False,
-                 activation=lambda: nn.LeakyReLU(0.2)):
+                 activation="leaky_relu", extra_inputs=0):
         super().__init__()
-        n_in = 1
-        for n in data_shape:
-            n_in *= n
-        self.net = mlp((n_in, *hidden, 1), activation, None, batch_norm)
+        self.net = mlp((_size(data_shape) + extra_inputs, *hidden, 1), ACTIVATIONS[activation],
+                       None, batch_norm)
 
     def forward(self, x):
         return self.net(x.reshape((x.shape[0], -1)))

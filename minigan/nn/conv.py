@@ -9,13 +9,10 @@ convolution, so its weight is stored as that convolution's: in and out swapped.
 """
 from .. import backend
 from ..functional import conv as fconv
+from ..functional.conv import conv_output_size, conv_transpose_output_size, pair
 from . import init
 from .module import Module, ShapeError
 from .parameter import Parameter
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
 
 
 class _ConvBase(Module):
@@ -25,8 +22,9 @@ class _ConvBase(Module):
                  bias, weight_shape):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = (_pair(kernel_size), _pair(stride),
-                                                       _pair(padding))
+        self.kernel_size, self.stride, self.padding = (pair(kernel_size, "kernel_size"),
+                                                       pair(stride, "stride"),
+                                                       pair(padding, "padding"))
         xp = backend.xp
         self.weight = Parameter(xp.empty(weight_shape + self.kernel_size, dtype="float32"))
         if bias:
@@ -74,8 +72,7 @@ class Conv2d(_ConvBase):
                          (out_channels, in_channels))
 
     def output_size(self, hw):
-        return tuple((n + 2 * p - k) // s + 1
-                     for n, k, s, p in zip(hw, self.kernel_size, self.stride, self.padding))
+        return conv_output_size(hw, self.kernel_size, self.stride, self.padding)
 
     def forward(self, x):
         self._check_input(x)
@@ -93,16 +90,16 @@ class ConvTranspose2d(_ConvBase):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, bias=True):
-        self.output_padding = _pair(output_padding)
-        if any(op >= s for op, s in zip(self.output_padding, _pair(stride))):
+        self.output_padding = pair(output_padding, "output_padding")
+        if any(op >= s for op, s in zip(self.output_padding, pair(stride, "stride"))):
             raise ValueError(f"ConvTranspose2d: output_padding {self.output_padding} must be "
-                             f"smaller than stride {_pair(stride)}")
+                             f"smaller than stride {pair(stride, 'stride')}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, bias,
                          (in_channels, out_channels))
 
     def output_size(self, hw):
-        return tuple((n - 1) * s - 2 * p + k + op for n, k, s, p, op in
-                     zip(hw, self.kernel_size, self.stride, self.padding, self.output_padding))
+        return conv_transpose_output_size(hw, self.kernel_size, self.stride, self.padding,
+                                          self.output_padding)
 
     def forward(self, x):
         self._check_input(x)

@@ -1,51 +1,12 @@
 """Linear: the fully connected layer y = x W^T + b (PyTorch's layout, W: (out, in)).
 
-The forward is one fused Function rather than transpose, matmul and add:
-one node in the graph, the bias added in place into the fresh product, and
-the weight gradient produced directly in W's own (out, in) layout.  ``W.T``
-is a view, and the matrix-product routine reads it transposed without a copy.
+The layer holds the parameters; the computation is ``functional.linear`` (one fused Function).
 """
 from .. import backend
-from ..autograd import Function
-from ..functional import math as fm
+from ..functional.linear import linear
 from . import init
 from .module import Module, ShapeError
 from .parameter import Parameter
-
-
-class LinearFunction(Function):
-    """y = x W^T (+ b).   x: (N, in), W: (out, in), b: (out,) -> y: (N, out).
-
-    Gradients, from dy = dx W^T + x dW^T + db:
-        gx = gy W,   gW = gy^T x,   gb = sum_n gy
-    written with differentiable functions, so they can be differentiated again.
-    """
-
-    def forward(self, x, w, b=None):
-        y = fm.matrix_product(x, w.T)
-        if b is not None:
-            y += b      # y is a fresh array: add in place, no extra temporary
-        return y
-
-    def backward(self, gy):
-        x, w = self.inputs[:2]
-        needs = self.needs_input_grad
-        gx = fm.matmul(gy, w) if needs[0] else None
-        gw = fm.matmul(fm.transpose(gy), x) if needs[1] else None
-        if len(self.inputs) == 2:
-            return gx, gw
-        gb = fm.sum(gy, axis=0) if needs[2] else None
-        return gx, gw, gb
-
-
-def linear(x, weight, bias=None):
-    """x W^T + b for x: (..., in), W: (out, in), b: (out,) -> (..., out)."""
-    lead = x.shape[:-1]
-    if len(lead) != 1:
-        x = fm.reshape(x, (-1, x.shape[-1]))
-    args = (x, weight) if bias is None else (x, weight, bias)
-    y = LinearFunction()(*args)
-    return y if len(lead) == 1 else fm.reshape(y, lead + (weight.shape[0],))
 
 
 class Linear(Module):

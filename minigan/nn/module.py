@@ -21,7 +21,7 @@ references.
 from collections import namedtuple
 
 from .. import backend
-from ..autograd import Tensor
+from ..autograd import Tensor, raw
 from .parameter import Parameter
 
 
@@ -69,12 +69,6 @@ def _short_list(keys, limit=6):
     shown = ", ".join(repr(k) for k in keys[:limit])
     more = f", ... (+{len(keys) - limit} more)" if len(keys) > limit else ""
     return f"[{shown}{more}]"
-
-
-def _host_copy(a):
-    """A NumPy copy of a backend array (never a view of the live array)."""
-    host = backend.to_numpy(a)
-    return host.copy() if host is a else host
 
 
 class Module:
@@ -284,7 +278,7 @@ class Module:
         result = {}
         for key, (registry, name) in self._state_entries().items():
             value = registry[name]
-            result[key] = _host_copy(value.data if isinstance(value, Tensor) else value)
+            result[key] = backend.host_copy(raw(value))
         return result
 
     def load_state_dict(self, state_dict, strict=True):
@@ -304,8 +298,8 @@ class Module:
             problems.append(f"unexpected keys {_short_list(unexpected)}")
         for key, (registry, name) in entries.items():
             if key in state_dict:
-                want = tuple(_raw(registry[name]).shape)
-                got = tuple(getattr(_raw(state_dict[key]), "shape", ()))
+                want = tuple(raw(registry[name]).shape)
+                got = tuple(getattr(raw(state_dict[key]), "shape", ()))
                 if want != got:
                     problems.append(f"shape mismatch for {key!r}: expected {want}, got {got}")
         if problems:
@@ -314,7 +308,7 @@ class Module:
         for key, (registry, name) in entries.items():
             if key in state_dict:
                 # in place: optimisers and views keep pointing at the same arrays
-                _raw(registry[name])[...] = backend.asarray(_raw(state_dict[key]))
+                raw(registry[name])[...] = backend.asarray(raw(state_dict[key]))
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing
@@ -331,6 +325,3 @@ class Module:
             return f"{type(self).__name__}({self.extra_repr()})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
-
-def _raw(value):
-    return value.data if isinstance(value, Tensor) else value

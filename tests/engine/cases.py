@@ -65,7 +65,7 @@ def unary(draw, fn, values=normal, shape_strategy=shapes):
 
 @st.composite
 def pow_case(draw):
-    c = draw(st.sampled_from([2, 3, 0.5, -1.0, 1.5]))
+    c = draw(st.sampled_from([2, 3, 4, 0.5, -1.0, 1.5]))
     rng = np.random.default_rng(draw(seeds))
     return (lambda x: F.pow(x, c)), [positive(rng, draw(shapes))]
 
@@ -206,7 +206,7 @@ def maximum_case(draw, name):
 
 @st.composite
 def leaky_case(draw):
-    slope = draw(st.sampled_from([0.01, 0.2]))
+    slope = draw(st.sampled_from([0.01, 0.2, 1.0, 1.5, -0.5]))   # >1, <0: the kept mask
     rng = np.random.default_rng(draw(seeds))
     return (lambda x: F.leaky_relu(x, slope)), [away_from_zero(rng, draw(shapes))]
 

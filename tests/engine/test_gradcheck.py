@@ -14,7 +14,7 @@ class WrongSquare(mg.Function):
     def forward(self, x):
         return x * x
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         return gy * self.inputs[0] * 3.0
 
 
@@ -25,9 +25,34 @@ class WrongSecondDerivative(mg.Function):
     def forward(self, x):
         return x * x * x
 
-    def backward(self, gy):
+    def backward(self, gy, needs):
         x = self.inputs[0].data
         return gy * mg.Tensor(3.0 * x * x)
+
+
+class WrongGraphFormula(mg.Function):
+    """x^2 with a right derivative on raw arrays (used when no graph is recorded) and a
+    wrong one written with Tensors (used under create_graph=True): 3x instead of 2x."""
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, gy, needs):
+        x = self.inputs[0]
+        if not mg.is_grad_enabled():
+            return mg.Tensor(gy.data * x.data * 2.0)
+        return gy * x * 3.0
+
+
+class NaNDerivative(mg.Function):
+    """x^2 whose derivative is NaN: every comparison with NaN is False, so a check
+    written as ``error > tolerance`` would pass it."""
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, gy, needs):
+        return gy * float("nan")
 
 
 def data(*shape, seed=0):
@@ -38,6 +63,12 @@ def data(*shape, seed=0):
 def test_catches_wrong_first_derivative(backend_name, mode):
     with pytest.raises(mg.GradcheckError, match="analytic .* numerical"):
         mg.gradcheck(lambda x: WrongSquare()(x), [data(3, 2)], mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["elementwise", "direction"])
+def test_catches_a_nan_derivative(backend_name, mode):
+    with pytest.raises(mg.GradcheckError, match="analytic nan"):
+        mg.gradcheck(lambda x: NaNDerivative()(x), [data(3)], mode=mode)
 
 
 def test_error_names_input_and_element(backend_name):
@@ -51,6 +82,16 @@ def test_catches_wrong_second_derivative(backend_name, mode):
     assert mg.gradcheck(lambda x: WrongSecondDerivative()(x), [x], mode=mode)
     with pytest.raises(mg.GradcheckError, match="gradgradcheck"):
         mg.gradgradcheck(lambda x: WrongSecondDerivative()(x), [x], mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["elementwise", "direction"])
+def test_gradgradcheck_checks_the_first_derivative_it_differentiates(backend_name, mode):
+    """A wrong graph formula is consistent with its own derivative: only comparing its
+    values with central differences catches it."""
+    x = data(4)
+    assert mg.gradcheck(lambda x: WrongGraphFormula()(x), [x], mode=mode)
+    with pytest.raises(mg.GradcheckError, match="first derivative with create_graph"):
+        mg.gradgradcheck(lambda x: WrongGraphFormula()(x), [x], mode=mode)
 
 
 def test_passes_right_gradients_in_both_modes(backend_name):

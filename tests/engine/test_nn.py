@@ -573,3 +573,16 @@ def test_gradients_keep_float32(backend_name):
     x = device(np.random.default_rng(0).standard_normal((2, 1, 28, 28)), "float32")
     m(x).sum().backward()
     assert all(p.grad.dtype == np.float32 for p in m.parameters())
+
+
+@pytest.mark.parametrize("layer, shape", [(lambda: nn.Linear(3, 2), (4, 3)),
+                                          (lambda: nn.Conv2d(1, 2, 3), (2, 1, 5, 5)),
+                                          (lambda: nn.ConvTranspose2d(1, 2, 3), (2, 1, 5, 5)),
+                                          (lambda: nn.BatchNorm1d(3), (4, 3))])
+def test_float64_input_to_a_float32_layer_says_what_to_do(layer, shape):
+    """As PyTorch, a dtype mismatch is an error, not a silent float64 promotion."""
+    x = mg.tensor(np.ones(shape))           # float64
+    with pytest.raises(TypeError, match=r"input is float64 but the parameters are float32; "
+                                        r"convert the input with x.astype\('float32'\)"):
+        layer()(x)
+    assert layer()(x.astype("float32")).dtype == "float32"

@@ -315,3 +315,14 @@ def test_rmsprop_alias_and_wgan_recipe(backend_name):
         moved = np.abs(host(p) - np.clip(b, -0.01, 0.01))
         assert moved.max() <= 5e-5 / math.sqrt(0.01) * 1.001
         assert np.abs(host(p)).max() <= 0.01
+
+
+@pytest.mark.parametrize("make", [lambda ps, lr: mg.optim.SGD(ps, lr=lr),
+                                  lambda ps, lr: mg.optim.Adam(ps, lr=lr),
+                                  lambda ps, lr: mg.optim.RMSProp(ps, lr=lr)])
+@pytest.mark.parametrize("lr", [float("nan"), float("inf"), -1e-3, "1e-3", None])
+def test_a_learning_rate_that_is_not_a_finite_number_is_refused(make, lr):
+    p = mg.nn.Parameter(np.zeros(3, dtype="float32"))
+    with pytest.raises(ValueError, match=r"learning rate must be a finite number >= 0, got lr="):
+        make([p], lr)
+    make([p], np.float32(1e-3))          # NumPy scalars are numbers too

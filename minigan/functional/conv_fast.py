@@ -1,0 +1,192 @@
+"""The fast path of conv2d and conv_transpose2d: the plain path's products in a batch-last layout.
+
+conv.py computes y = im2col(x) @ W^T with rows in (n, oh, ow) order.  Here the
+same product is computed transposed, Y = W @ cols, with cols = im2col(x)^T
+stored contiguously as (C*KH*KW, OH*OW*N): the batch index runs fastest.  Then
+  * Y: (O, OH*OW*N) *is* the output in (C, H, W, N) memory, and the NCHW
+    result is a transposed view (no copy).  The next convolution reads such an
+    image again as a (C, H*W*N) matrix for free; element-wise layers in between
+    keep the memory order (NumPy's order="K").
+  * the copy into columns and the slice-adds of col2im move runs of N
+    contiguous numbers (64 in DCGAN) instead of runs of OW (7 or 14): at the
+    64->128 DCGAN layer im2col is 6x and col2im 3x faster than with the
+    (C, N, H, W) order, and 11x and 8x faster than with the textbook
+    (N, OH, OW, C, KH, KW) order (benchmarks/README.md).  Krizhevsky's
+    cuda-convnet used the same batch-last layout.
+  * conv_transpose2d makes its columns a few kernel rows at a time and adds
+    them into the output while they are still in the cache.
+Gradients: <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>, so the input
+gradient of each is the other; the weight gradient dW = gY @ cols^T is its own
+Function (Conv2dGradW) whose backward is again conv2d / conv_transpose2d.
+tests/engine/test_fast_paths.py checks values, first and second derivatives
+against the plain path.  Callers (conv.py) have checked shapes and computed
+the output size out_hw = (OH, OW).
+"""
+from ..autograd import Function
+from ..backend import get_array_module as _xp, as_strided
+from .math import sum as _sum
+
+_PART_BYTES = 4 * 2**20     # conv_transpose2d's columns are made in parts of about this size
+
+
+# The (N, C, H, W) image whose memory is ordered (C, H, W, N), and back.
+def _chwn_view(a):
+    """(C, H, W, N) array -> the same memory seen as (N, C, H, W)."""
+    return a.transpose(3, 0, 1, 2)
+
+
+def _channel_matrix(x):
+    """x: (N, C, H, W) -> (C, H*W*N); free when x has (C, H, W, N) memory."""
+    return x.transpose(1, 2, 3, 0).reshape(x.shape[1], -1)
+
+
+def _unfold(x, ksize, stride, padding, out_hw):
+    """Columns of x: (N, C, H, W) -> contiguous (C*KH*KW, OH*OW*N); the reshape is the one copy.
+
+    From a strided view (C, KH, KW, OH, OW, N) of the padded x, whose element
+    [c, i, j, oh, ow, n] is x_padded[n, c, s*oh + i, s*ow + j].
+    """
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = ksize, stride, padding, out_hw
+    n, c, h, w = x.shape
+    xpad = x
+    if ph or pw:        # a padded copy in (C, H, W, N) memory
+        xpad = _chwn_view(_xp(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype))
+        xpad[:, :, ph:ph + h, pw:pw + w] = x
+    s_n, s_c, s_h, s_w = xpad.strides
+    win = as_strided(xpad, (c, kh, kw, oh, ow, n), (s_c, s_h, s_w, sh * s_h, sw * s_w, s_n))
+    return win.reshape(c * kh * kw, oh * ow * n)
+
+
+def _padded_zeros(like, c, x_shape, padding):
+    """Zeros (C, H + 2p, W + 2p, N): the padded image that col2im accumulates into."""
+    (h, w), (ph, pw), n = x_shape[2:], padding, x_shape[0]
+    return _xp(like).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=like.dtype)
+
+
+def _add_blocks(img, blocks, i0, stride):
+    """img[:, s*oh + i, s*ow + j, :] += blocks[:, i - i0, j, oh, ow, :] for the kernel
+    rows i0, i0 + 1, ... that ``blocks`` holds: one strided slice-add per offset (i, j)."""
+    _, rows, kw, oh, ow, _ = blocks.shape
+    sh, sw = stride
+    for i in range(i0, i0 + rows):
+        for j in range(kw):
+            img[:, i:i + sh * oh:sh, j:j + sw * ow:sw, :] += blocks[:, i - i0, j]
+
+
+def _crop(img, x_shape, padding):
+    """Cut the padding off: NCHW with (C, H, W, N) memory, a view."""
+    (h, w), (ph, pw) = x_shape[2:], padding
+    return _chwn_view(img[:, ph:ph + h, pw:pw + w, :])
+
+
+class Conv2d(Function):
+    """y = conv2d(x, w, b): x (N, C, H, W), w (O, C, KH, KW), b (O,) -> (N, O, OH, OW).
+
+    cols: the columns of x when the caller has already made them (the backward of
+    conv_transpose2d needs them twice), an operand, not state.  Columns made here
+    are not kept: they are KH*KW / stride^2 times larger than x (4 times in DCGAN,
+    12.8 MB at 64->128), so the weight gradient unfolds x again (a fraction of a
+    millisecond); PyTorch, too, saves x.
+    """
+
+    def __init__(self, stride, padding, out_hw, cols=None):
+        self.stride, self.padding, self.out_hw, self.cols = stride, padding, out_hw, cols
+
+    def forward(self, x, w, b=None):
+        o, c, kh, kw = w.shape
+        cols = self.cols
+        if cols is None:
+            cols = _unfold(x, (kh, kw), self.stride, self.padding, self.out_hw)
+        y = w.reshape(o, c * kh * kw) @ cols                # (O, OH*OW*N)
+        if b is not None:
+            y += b[:, None]                                 # y is ours: add in place
+        return _chwn_view(y.reshape((o,) + self.out_hw + (x.shape[0],)))
+
+    def backward(self, gy, needs):
+        x, w = self.inputs[:2]
+        gx = gw = gb = None
+        if needs[0]:     # <conv2d(x, w), gy> = <x, conv_transpose2d(gy, w)>
+            gx = ConvTranspose2d(self.stride, self.padding, x.shape[2:])(gy, w)
+        if needs[1]:
+            gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], self.cols)(gy, x)
+        if len(needs) == 3 and needs[2]:
+            gb = _sum(gy, axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+class Conv2dGradW(Function):
+    """The weight gradient of conv2d: gw = gY @ cols(x)^T, (O, C, KH, KW).
+
+    gy: (N, O, OH, OW) the gradient of the output; x: (N, C, H, W) the input;
+    cols: x's columns if the caller has them.  Bilinear in (gy, x), and its
+    adjoints are again convolutions:
+    <gw(gy, x), v> = <gy, conv2d(x, v)> = <x, conv_transpose2d(gy, v)>.
+    """
+
+    def __init__(self, stride, padding, ksize, cols=None):
+        self.stride, self.padding, self.ksize, self.cols = stride, padding, tuple(ksize), cols
+
+    def forward(self, gy, x):
+        o, c = gy.shape[1], x.shape[1]
+        cols = self.cols
+        if cols is None:
+            cols = _unfold(x, self.ksize, self.stride, self.padding, gy.shape[2:])
+        self.save_for_backward(cols)
+        gw = _channel_matrix(gy) @ cols.T       # the transpose is a BLAS flag, not a copy
+        return gw.reshape((o, c) + self.ksize)
+
+    def backward(self, ggw, needs):
+        gy, x = self.inputs
+        g_gy = g_x = None
+        if needs[0]:
+            g_gy = Conv2d(self.stride, self.padding, gy.shape[2:], self.saved[0])(x, ggw)
+        if needs[1]:
+            g_x = ConvTranspose2d(self.stride, self.padding, x.shape[2:])(gy, ggw)
+        return g_gy, g_x
+
+
+class ConvTranspose2d(Function):
+    """y = conv_transpose2d(x, w, b) with the output size out_hw = (OH, OW) given.
+
+    x: (N, C_in, H, W), w: (C_in, C_out, KH, KW) -> (N, C_out, OH, OW).  The
+    columns are w^T @ x (one column per input pixel, holding its contribution to
+    a KH x KW patch of the output), and col2im adds the overlapping patches
+    (a few kernel rows at a time, see forward).
+    """
+
+    def __init__(self, stride, padding, out_hw):
+        self.stride, self.padding, self.out_hw = stride, padding, tuple(out_hw)
+
+    def forward(self, x, w, b=None):
+        c_in, c_out, kh, kw = w.shape
+        n, _, h, wd = x.shape
+        y_shape = (n, c_out) + self.out_hw
+        xmat = _channel_matrix(x)                               # (C_in, H*W*N)
+        img = _padded_zeros(x, c_out, y_shape, self.padding)
+        # The columns w^T @ x, (C_out*KH*KW, H*W*N), are 4x the output in DCGAN
+        # (12.8 MB at 128->64).  Made a few kernel rows at a time (about 4 MB) and
+        # added into the output while still in the cache, they cost 7% less time,
+        # and the generator's largest temporary array is gone.
+        rows = max(1, _PART_BYTES // (c_out * kw * xmat.shape[1] * x.itemsize))
+        for i0 in range(0, kh, rows):
+            part = w[:, :, i0:i0 + rows].reshape(c_in, -1).T @ xmat
+            _add_blocks(img, part.reshape((c_out, -1, kw, h, wd, n)), i0, self.stride)
+        y = _crop(img, y_shape, self.padding)
+        if b is not None:
+            y += b[:, None, None]       # y views a fresh buffer of ours
+        return y
+
+    def backward(self, gy, needs):
+        x, w = self.inputs[:2]
+        gx = gw = gb = None
+        if needs[0] or needs[1]:
+            # both gradients read the columns of gy: unfold it once
+            hw = x.shape[2:]
+            cols = _unfold(gy.data, w.shape[2:], self.stride, self.padding, hw)
+            if needs[0]:
+                gx = Conv2d(self.stride, self.padding, hw, cols)(gy, w)
+            if needs[1]:     # conv2d's (gy, x) roles are played by (x, gy)
+                gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], cols)(x, gy)
+        if len(needs) == 3 and needs[2]:
+            gb = _sum(gy, axis=(0, 2, 3))
+        return gx, gw, gb

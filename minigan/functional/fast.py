@@ -1,0 +1,44 @@
+"""The fast paths: the plain code's products, arranged for the CPU (one switch for all).
+
+Every function in functional/ has a plain form, the one the lessons print.  Two
+places also have a fast form that computes the same numbers faster on a CPU:
+
+  * ``matrix_product`` (below; used by matmul and linear): operands that BLAS
+    cannot read are copied first, and an inner size of 1 is a broadcast multiply.
+  * ``conv_fast.py`` (used by conv2d and conv_transpose2d): the batch-last
+    (C, H, W, N) memory layout, and the transposed convolution's columns made
+    in cache-sized parts.  benchmarks/README.md measures both paths.
+
+``enabled`` selects them (the default).  Set ``minigan.functional.fast.enabled =
+False`` to run the plain code everywhere; tests/engine/test_fast_paths.py checks
+that both give the same values, first and second derivatives.
+"""
+from ..backend import get_array_module as _xp
+
+enabled = True
+
+
+def matrix_product(a, b):
+    """a @ b on raw arrays, always on NumPy's fast path (BLAS).
+
+    NumPy hands a product to BLAS only when each matrix has rows or columns
+    contiguous; otherwise, and for an inner dimension k = 1 (an outer product),
+    it runs a plain loop (the outer product of D's last Linear layer's backward
+    took 0.38 ms that way, 0.02 ms as a multiply; benchmarks/README.md).  Both
+    happen in backward passes: the gradient of a sum is a broadcast view with
+    stride 0, and the input gradient of a Linear layer with one output, gy @ W
+    with gy: (N, 1), is an outer product.
+    """
+    if a.shape[-1] == 1:            # (..., n, 1) @ (..., 1, m): a broadcast multiply
+        return a * b
+    return _blas_ready(a) @ _blas_ready(b)
+
+
+def _blas_ready(a):
+    """``a`` if BLAS can read its last two axes as a matrix, else a contiguous copy."""
+    if a.ndim < 2:
+        return a
+    item, (rows, cols), (s_row, s_col) = a.itemsize, a.shape[-2:], a.strides[-2:]
+    if (s_col == item and s_row >= item * cols) or (s_row == item and s_col >= item * rows):
+        return a
+    return _xp(a).ascontiguousarray(a)

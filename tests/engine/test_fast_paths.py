@@ -1,0 +1,240 @@
+"""One derivative per Function, or a fast path proven equal to the plain one.
+
+Two kinds of second formula live in the engine:
+  * a Function's backward on raw arrays, used when no graph is recorded, beside
+    its graph formula (create_graph=True).  For every Function in functional/,
+    both must give the same first derivatives; a spy checks that the examples
+    below reach every Function class the package defines.
+  * functional.fast: the batch-last convolutions and the BLAS-ready matrix
+    product.  With ``fast.enabled = False`` the plain code of the lessons runs;
+    values, first and second derivatives must agree.
+"""
+import inspect
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import minigan as mg
+import minigan.functional as F
+from minigan.functional import activation, conv, conv_fast, fast, linear, loss, math
+from minigan.functional import normalization
+from cases import CASES
+from test_conv import conv_cases, conv_transpose_cases
+
+pytestmark = pytest.mark.both_backends
+
+MODULES = (math, activation, conv, conv_fast, linear, loss, normalization)
+
+
+def dev(a):
+    return mg.backend.asarray(np.asarray(a, dtype="float64"))
+
+
+def host(a):
+    return mg.backend.to_numpy(a.data if isinstance(a, mg.Tensor) else a)
+
+
+def _gradients(fn, arrays, create_graph, seed=1):
+    """d<u, fn(x)>/dx for every input, with or without a recorded graph."""
+    xs = [mg.tensor(a, requires_grad=True) for a in arrays]
+    y = fn(*xs)
+    u = mg.Tensor(dev(np.random.default_rng(seed).standard_normal(y.shape)))
+    gs = mg.grad(y, xs, grad_outputs=u, allow_unused=True, create_graph=create_graph)
+    return [None if g is None else host(g) for g in gs]
+
+
+def assert_same_gradients(fn, arrays):
+    plain, graph = _gradients(fn, arrays, False), _gradients(fn, arrays, True)
+    for a, b in zip(plain, graph):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, equal_nan=False)
+
+
+# ------------------------------------- array formula == graph formula, every Function
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@given(data=st.data())
+@settings(max_examples=10)
+def test_array_and_graph_backward_agree(backend_name, name, data):
+    fn, arrays = data.draw(CASES[name])
+    assert_same_gradients(fn, [dev(a) for a in arrays])
+
+
+def _layer_examples():
+    """Examples for the Functions that cases.py does not reach: (fn, arrays)."""
+    rng = np.random.default_rng(0)
+    x4, x2 = rng.standard_normal((3, 2, 4, 4)) * 1.5 + 0.3, rng.standard_normal((4, 3))
+    g, b = rng.uniform(0.5, 2, 2), rng.standard_normal(2)
+    w, wt = rng.standard_normal((3, 2, 3, 3)), rng.standard_normal((2, 3, 3, 3))
+    return {
+        "batch_norm 4d": (lambda x, g, b: F.batch_norm(x, g, b, None, None), [x4, g, b]),
+        "batch_norm 2d, no affine": (lambda x: F.batch_norm(x, None, None, None, None),
+                                     [x2 * 2 + 1]),
+        "batch_norm eval": (lambda x, g, b: F.batch_norm(
+            x, g, b, mg.backend.asarray(np.zeros(2)), mg.backend.asarray(np.ones(2)),
+            training=False), [x4, g, b]),
+        "conv2d": (lambda x, w, c: F.conv2d(x, w, c, stride=2, padding=1),
+                   [x4, w, rng.standard_normal(3)]),
+        "conv_transpose2d": (lambda x, w, c: F.conv_transpose2d(x, w, c, stride=2, padding=1),
+                             [x4, wt, rng.standard_normal(3)]),
+        "conv2d of conv2d": (lambda x, w: F.conv2d(F.conv2d(x, w, padding=1) ** 2,
+                                                   w.transpose(1, 0, 2, 3)), [x4, w]),
+        "im2col, col2im": (lambda x: F.col2im(F.im2col(x, 2, 2, 2) ** 2, x.shape, 2, 2, 2),
+                           [x4]),
+        "linear": (F.linear, [x2, rng.standard_normal((5, 3)), rng.standard_normal(5)]),
+        "leaky_relu, negative slope": (lambda x: F.leaky_relu(x, -0.5) ** 2, [x2 + 0.05]),
+        "relu squared": (lambda x: F.relu(x) ** 2, [x2 + 0.05]),
+        "astype": (lambda x: F.astype(x, "float32").astype("float64") * x, [x2]),
+        "cross_entropy": (lambda x: F.cross_entropy(
+            x, mg.backend.asarray(np.array([0, 2, 1, 1]))), [x2]),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_layer_examples()))
+def test_array_and_graph_backward_agree_on_layers(backend_name, name):
+    fn, arrays = _layer_examples()[name]
+    assert_same_gradients(fn, [dev(a) for a in arrays])
+    if name != "astype":        # a float32 round trip is too coarse for central differences
+        assert mg.gradgradcheck(fn, [dev(a) for a in arrays], mode="direction")
+
+
+def test_the_examples_reach_every_function_class(backend_name, monkeypatch):
+    """Every Function subclass defined in functional/ runs, forward and backward, in
+    the examples above (a new Function without a case fails here)."""
+    defined = {cls for module in MODULES for _, cls in inspect.getmembers(module, inspect.isclass)
+               if issubclass(cls, mg.Function) and cls.__module__ == module.__name__}
+    seen = set()
+    original = mg.Function.__call__
+
+    def spy(self, *inputs):
+        seen.add(type(self))
+        return original(self, *inputs)
+
+    monkeypatch.setattr(mg.Function, "__call__", spy)
+    for strategy in CASES.values():
+        fn, arrays = _one_example(strategy)
+        _gradients(fn, [dev(a) for a in arrays], True)
+    for fn, arrays in _layer_examples().values():
+        _gradients(fn, [dev(a) for a in arrays], True)
+    for enabled in (True, False):
+        monkeypatch.setattr(fast, "enabled", enabled)
+        for fn, arrays in _layer_examples().values():
+            _gradients(fn, [dev(a) for a in arrays], True)
+    missing = sorted(cls.__name__ for cls in defined - seen)
+    assert not missing, f"Functions no example reaches: {missing}"
+
+
+def _one_example(strategy):
+    """A deterministic draw from a hypothesis strategy (first example of a fixed seed)."""
+    drawn = []
+
+    @given(strategy)
+    @settings(max_examples=1, database=None, derandomize=True)
+    def take(case):
+        drawn.append(case)
+    take()
+    return drawn[0]
+
+
+def test_a_wrong_graph_formula_is_caught(backend_name, monkeypatch):
+    """Plant the issue-10 mutation: drop ``- sum_gy / m`` from batch norm's graph formula."""
+    source = inspect.getsource(normalization.BatchNormTrain.backward)
+    assert "- sum_gy * (1.0 / m)" in source
+    fn, arrays = _layer_examples()["batch_norm 4d"]
+    original = normalization.BatchNormTrain.backward
+
+    def mutated(self, gy, needs):
+        gx, gg, gb = original(self, gy, needs)
+        if mg.is_grad_enabled() and needs[0]:       # undo the term, graph formula only
+            m = self.inputs[0].size // self.inputs[0].shape[1]
+            scale = self.saved[1] * self.inputs[1].data.reshape(1, -1, 1, 1)
+            gx = gx + F.sum(gy, (0, 2, 3), keepdims=True) * mg.Tensor(scale / m)
+        return gx, gg, gb
+
+    monkeypatch.setattr(normalization.BatchNormTrain, "backward", mutated)
+    with pytest.raises(AssertionError):
+        assert_same_gradients(fn, [dev(a) for a in arrays])
+    with pytest.raises(mg.GradcheckError, match="first derivative with create_graph"):
+        mg.gradgradcheck(fn, [dev(a) for a in arrays], mode="direction")
+
+
+# ------------------------------------------------------- fast path == plain path
+
+def _both_paths(fn, arrays, monkeypatch):
+    """Value, first and second derivatives of fn, once fast and once plain."""
+    results = []
+    for enabled in (True, False):
+        monkeypatch.setattr(fast, "enabled", enabled)
+        xs = [mg.tensor(dev(a), requires_grad=True) for a in arrays]
+        y = fn(*xs)
+        rng = np.random.default_rng(2)
+        u = mg.Tensor(dev(rng.standard_normal(y.shape)))
+        gs = [g for g in mg.grad(y, xs, grad_outputs=u, create_graph=True, allow_unused=True)
+              if g is not None]       # the penalty below does not reach x: a.e. zero
+        vs = [mg.Tensor(dev(rng.standard_normal(g.shape))) for g in gs]
+        ggs = mg.grad(gs, xs, grad_outputs=vs, allow_unused=True)
+        results.append([host(y)] + [host(g) for g in gs] +
+                       [None if g is None else host(g) for g in ggs])
+    return results
+
+
+def assert_paths_agree(fn, arrays, monkeypatch):
+    fast_r, plain_r = _both_paths(fn, arrays, monkeypatch)
+    for a, b in zip(fast_r, plain_r):     # an unused second derivative: None or zeros
+        np.testing.assert_allclose(0.0 if a is None else a, 0.0 if b is None else b,
+                                   rtol=1e-10, atol=1e-12, equal_nan=False)
+
+
+def _conv_args(case, with_bias=True):
+    arrays = [case["x"], case["w"]] + ([case["b"]] if case["b"] is not None and with_bias
+                                       else [])
+    return arrays
+
+
+@given(case=conv_cases(max_n=2, max_c=3, max_hw=6))
+@settings(max_examples=15)
+def test_conv2d_fast_path_equals_plain_path(backend_name, case, monkeypatch):
+    def fn(x, w, b=None):
+        return F.conv2d(x, w, b, stride=case["stride"], padding=case["padding"]) ** 2
+    assert_paths_agree(fn, _conv_args(case), monkeypatch)
+
+
+@given(case=conv_transpose_cases(max_n=2, max_c=3, max_hw=5))
+@settings(max_examples=15)
+def test_conv_transpose2d_fast_path_equals_plain_path(backend_name, case, monkeypatch):
+    def fn(x, w, b=None):
+        return F.conv_transpose2d(x, w, b, stride=case["stride"], padding=case["padding"],
+                                  output_padding=case["output_padding"]) ** 2
+    assert_paths_agree(fn, _conv_args(case), monkeypatch)
+
+
+@pytest.mark.parametrize("shapes", [((4, 1), (1, 3)), ((2, 5, 1), (2, 1, 3)), ((6, 3), (3, 1))])
+def test_matmul_fast_path_equals_plain_path(backend_name, shapes, monkeypatch):
+    """Inner size 1 is a broadcast multiply on the fast path."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    assert_paths_agree(lambda a, b: (a @ b) ** 2, arrays, monkeypatch)
+
+
+@pytest.mark.parametrize("out_features", [1, 4])
+def test_linear_fast_path_equals_plain_path(backend_name, out_features, monkeypatch):
+    """D's last layer has one output: its input gradient gy @ W is an outer product."""
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal((6, 3)), rng.standard_normal((out_features, 3)),
+              rng.standard_normal(out_features)]
+    assert_paths_agree(lambda x, w, b: F.linear(x, w, b) ** 2, arrays, monkeypatch)
+
+
+def test_dcgan_critic_gradient_penalty_same_on_both_paths(backend_name, monkeypatch):
+    """The WGAN-GP penalty's gradient through conv, leaky relu, conv: fast == plain."""
+    rng = np.random.default_rng(6)
+    arrays = [rng.standard_normal((3, 1, 8, 8)), rng.standard_normal((4, 1, 4, 4)),
+              rng.standard_normal((2, 4, 4, 4))]
+
+    def penalty(x, w1, w2):
+        h = F.leaky_relu(F.conv2d(x, w1, stride=2, padding=1), 0.2)
+        (gx,) = mg.grad(F.conv2d(h, w2, stride=2, padding=1).sum(), [x], create_graph=True)
+        return (gx * gx).sum(axis=(1, 2, 3))
+    assert_paths_agree(penalty, arrays, monkeypatch)
