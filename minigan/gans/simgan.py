@@ -199,15 +199,6 @@ class SimGAN:
                 out.append(backend.to_numpy(self.R(Tensor(batch)).data))
         return np.concatenate(out) if out else np.zeros_like(x, dtype="float32")
 
-    # the run's scores and pictures (minigan/simgan_report.py)
-    def scores(self, run):
-        from .. import simgan_report
-        return simgan_report.run_scores(self, run)
-
-    def picture(self, run, path, title=None):
-        from .. import simgan_report
-        simgan_report.run_picture(self, run, path, title)
-
     def state_dict(self):
         state = {"R": self.R.state_dict(), "D": self.D.state_dict(),
                  "opt_r": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),

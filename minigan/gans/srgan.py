@@ -92,9 +92,13 @@ class SRDiscriminator(nn.Module):
 
 def classifier_feature_maps():
     """phi: the bundled classifier up to its last conv + ReLU, (N,1,28,28) -> (N,64,7,7)."""
-    from ..image_metrics import load_classifier
-    body = load_classifier()[0].body
-    return nn.Sequential(*[body[i] for i in range(6)])
+    from pathlib import Path
+    from .. import classifier
+    from ..serialization import load
+    net = classifier.DigitClassifier()
+    net.load_state_dict(load(Path(classifier.__file__).with_name("weights") /
+                             "mnist_classifier.npz")["model"])
+    return nn.Sequential(*[net.body[i] for i in range(6)]).eval()
 
 
 class _Trainer:
@@ -132,15 +136,6 @@ class _Trainer:
         self.G.train(was)
         import numpy as np
         return np.concatenate(out) if out else np.zeros((0, 1, 28, 28), "float32")
-
-    # the run's scores and pictures (minigan/sr_report.py)
-    def scores(self, run):
-        from .. import sr_report
-        return sr_report.run_scores(self, run)
-
-    def picture(self, run, path, title=None):
-        from .. import sr_report
-        sr_report.run_picture(self, run, path, title)
 
     def state_dict(self):
         state = {"G": self.G.state_dict(), "opt_g": self.opt_g.state_dict()}
