@@ -147,8 +147,6 @@ def _recipes_help():
                      "simgan": f", batch 32, self-reg lambda {img.get('self_reg')}, history "
                                f"{img.get('history_size')}, 2 R steps per D step "
                                "(--dataset synthetic-digits)"}[model]
-            lines.append(f"  {model:8s} {opt}{extra}")
-            continue
         lines.append(f"  {model:8s} {opt}, n-critic {img['n_critic']}{extra}")
     return "\n".join(lines)
 
