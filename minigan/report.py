@@ -96,6 +96,9 @@ def scores(run):
     if data.kind in ("paired", "unpaired"):           # image-to-image translation
         from . import translation_scores
         return translation_scores.scores(run)
+    task = _task_report(run)
+    if task is not None:                      # srresnet, srgan, simgan: their own scores
+        return task.run_scores(run.gan, run)
     if data.kind == "toy1d":
         return metrics.gaussian_1d_metrics(draw(run, N_METRIC_SAMPLES)[:, 0])
     if data.kind == "toy2d":
@@ -143,6 +146,18 @@ def naming(path):
         raise OSError(error.errno, error.strerror, path) from error
 
 
+def _task_report(run):
+    """The scores-and-pictures module of the image-to-image models, or None for a GAN."""
+    model = run.config["model"]
+    if model in ("srresnet", "srgan"):
+        from . import sr_report
+        return sr_report
+    if model == "simgan":
+        from . import simgan_report
+        return simgan_report
+    return None
+
+
 def checkpoint_scores(run):
     """Score the samples at a checkpoint and log the numbers."""
     result = scores(run)
@@ -162,6 +177,11 @@ def picture(run, path, x=None, labels=None, title=None):
         from . import translation_scores
         return translation_scores.picture(run, path, title or
                                           f"{run.config['model']} step {run.step}")
+    task = _task_report(run)
+    if x is None and task is not None:        # srgan: input | output | target; simgan: pairs
+        with naming(path):
+            return task.run_picture(run.gan, run, path,
+                                    title or f"{run.config['model']} step {run.step}")
     if x is None:
         if run.config["model"] == "cgan":
             labels = np.arange(N_PICTURE_SAMPLES if data.kind == "image" else

@@ -108,6 +108,16 @@ def make_parser():
     p.add_argument("--recipe", choices=gans.RECIPE_CHOICES,
                    help="quick or paper (default: quick): only wgan-gp on toy data differs, "
                         "where paper is the authors' toy script (3x512 nets, lr 1e-4 constant)")
+    p.add_argument("--content-loss", choices=("features", "mse"), help="srgan: content loss "
+                   "on the digit classifier's feature maps (default) or on pixels (SRGAN-MSE)")
+    p.add_argument("--adv-weight", type=cli.positive_float, help="srgan: weight of the "
+                   "adversarial loss (default 1e-3, as Ledig et al.)")
+    p.add_argument("--pretrained", metavar="DIR", help="srgan: start G from the srresnet run "
+                   "in DIR (as the paper does)")
+    p.add_argument("--self-reg", type=_non_negative_float, help="simgan: weight lambda of "
+                   "the L1 self-regularisation (default 0.5; 0 for the ablation)")
+    p.add_argument("--history-size", type=cli.nonnegative_int, help="simgan: refined images "
+                   "kept for the discriminator (default 1024; 0: no history buffer)")
     p.add_argument("--seed", type=cli.nonnegative_int, help="default: 0")
     p.add_argument("--out", help="run directory (default: runs/<model>-<dataset>)")
     p.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST IDX files")
@@ -121,6 +131,18 @@ def make_parser():
                    "iterations, learning rates and cadences may change, nothing else")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
+
+
+def _non_negative_float(text):
+    """simgan's --self-reg: a finite number >= 0 (0 switches the term off)."""
+    import argparse
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
 
 
 def _recipes_help():
@@ -138,6 +160,13 @@ def _recipes_help():
                      f"{tuple(toy['betas'])}, 3x128 ReLU nets, lr {toy['lr_d']:g} decayed "
                      f"linearly over {toy['iterations']} steps; --recipe paper: the authors' "
                      f"toy script, 3x512 nets, lr 1e-4 constant)")
+        if model in ("srresnet", "srgan", "simgan"):
+            extra = {"srresnet": ", batch 16, pixel MSE (--dataset mnist-sr)",
+                     "srgan": ", batch 16, classifier-feature content loss + 1e-3 x "
+                              "adversarial, from a --pretrained srresnet run",
+                     "simgan": f", batch 32, self-reg lambda {img.get('self_reg')}, history "
+                               f"{img.get('history_size')}, 2 R steps per D step "
+                               "(--dataset synthetic-digits)"}[model]
         lines.append(f"  {model:8s} {opt}, n-critic {img['n_critic']}{extra}")
     r = vae.defaults("image")
     lines.append(f"  vae      adam, lr {r['lr']:g}, batch {r['batch_size']}, latent "
@@ -150,7 +179,7 @@ def _recipes_help():
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
           "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "lr", "beta", "iw_samples",
-          "objective", "width")
+          "objective", "width", "content_loss", "adv_weight", "self_reg", "history_size")
 _CADENCES = ("sample_every", "checkpoint_every", "log_every")
 # On --resume: these define the experiment and must match the checkpoint ...
 FIXED_ON_RESUME = ("model", "dataset", "arch", "batch_size", "latent_dim", "seed", "hidden",
@@ -164,7 +193,9 @@ ONLY_FOR = {"clip": ("wgan",), "gp_lambda": ("wgan-gp",),
             "g_loss": ("gan", "dcgan", "cgan"),
             "lr_g": gans.MODELS, "lr_d": gans.MODELS, "n_critic": gans.MODELS,
             "lr": vae.MODELS, "beta": vae.MODELS, "iw_samples": vae.MODELS,
-            "objective": ("pix2pix", "cyclegan"), "width": ("pix2pix", "cyclegan")}
+            "objective": ("pix2pix", "cyclegan"), "width": ("pix2pix", "cyclegan"),
+            "content_loss": ("srgan",), "adv_weight": ("srgan",), "self_reg": ("simgan",),
+            "history_size": ("simgan",)}
 
 
 def resolve_config(args):
@@ -183,6 +214,8 @@ def resolve_config(args):
     check_pair(config)
     check_flags_apply(config, args)
     check_data_dir(args.data_dir)
+    if getattr(args, "pretrained", None):
+        config["pretrained"] = _pretrained_checkpoint(args.pretrained, config)
     iters = config["iterations"]
     config["sample_every"] = args.sample_every or max(1, iters // 10)
     config["checkpoint_every"] = args.checkpoint_every or max(1, iters // 10)
@@ -195,6 +228,7 @@ def check_pair(config):
         problem = vae.check_config(config)
         if problem:
             raise UsageError(problem)
+    _check_sr_pair(config)
     translation = gans.img2img.DATA_KIND.get(config["model"])
     if translation or config["kind"] in ("paired", "unpaired"):
         return _check_translation_pair(config, translation)
@@ -220,6 +254,32 @@ def _check_translation_pair(config, kind):
     if config.get("objective") not in allowed:
         raise UsageError(f"--objective {config.get('objective')} is not one of "
                          f"{config['model']}'s: {', '.join(allowed)}")
+
+
+def _check_sr_pair(config):
+    """Super-resolution models train on (low-res, high-res) pairs, and only they do."""
+    sr_model = config["model"] in gans.SR_MODELS
+    sr_data = config["dataset"].endswith("-sr")
+    if sr_model and not sr_data:
+        raise UsageError(f"{config['model']} needs super-resolution pairs: "
+                         "use --dataset mnist-sr or fashion-sr")
+    if sr_data and not sr_model:
+        raise UsageError(f"--dataset {config['dataset']} is for --model srresnet or srgan")
+    if (config["model"] == "simgan") != (config["dataset"] == "synthetic-digits"):
+        raise UsageError("simgan refines --dataset synthetic-digits, and only simgan does")
+
+
+def _pretrained_checkpoint(run_dir, config):
+    """The checkpoint of the srresnet run in run_dir, for --pretrained."""
+    if config["model"] != "srgan":
+        raise UsageError("--pretrained is for --model srgan (a trained srresnet run)")
+    path = os.path.join(run_dir, "checkpoint.npz")
+    if not os.path.exists(path):
+        raise UsageError(f"--pretrained {run_dir}: no checkpoint.npz there")
+    name = load(path).get("model_name")
+    if name != "srresnet":
+        raise UsageError(f"--pretrained {run_dir} is a {name!r} run, not srresnet")
+    return path
 
 
 def check_flags_apply(config, args):
@@ -607,7 +667,8 @@ def set_learning_rates(run):
         run.gan.opt.lr = config["lr"] * factor
         return
     run.gan.opt_g.lr = config["lr_g"] * factor
-    run.gan.opt_d.lr = config["lr_d"] * factor
+    if run.gan.opt_d is not None:             # srresnet has no discriminator
+        run.gan.opt_d.lr = config["lr_d"] * factor
 
 
 def _progress_bar(start, total, enabled):

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import toy
+from . import superres, synthetic, toy
 from .mnist import DOWNLOAD_TIMEOUT, load_mnist
 
 # name -> kind: 'toy1d' and 'toy2d' are points, 'image' is (1, 28, 28) pictures.
@@ -17,6 +17,9 @@ KINDS = {
     "mnist-edges": "paired",
     "fashion-edges": "paired",
     "mnist-thickness": "unpaired",
+    "mnist-sr": "image",            # super-resolution pairs: see superres.py
+    "fashion-sr": "image",
+    "synthetic-digits": "image",    # font-rendered digits with labels: see synthetic.py
 }
 DATASETS = tuple(KINDS)
 TOY_SAMPLE_SIZE = 100_000
@@ -65,6 +68,15 @@ def load_dataset(name, data_dir=None, download=True, quiet=False, *, split="trai
     if KINDS[name] in ("paired", "unpaired"):
         from .translation import load_translation
         return load_translation(name, data_dir, download, quiet)
+    if name in superres.BASE:           # x: the 28x28 targets; inputs are area_downsample(x)
+        x, y, source = superres.load_sr(name, split, data_dir, download, quiet,
+                                        cache_dir=cache_dir, mirrors=mirrors,
+                                        checksums=checksums, timeout=timeout)
+        return Dataset(x, y, 10, name, "image", source=source)
+    if name == "synthetic-digits":      # split "test": another 500, drawn with another seed
+        x, y = synthetic.synthetic_digits(*((5000, seed) if split == "train" else
+                                            (500, seed + 1000)))
+        return Dataset(x, y, 10, name, "image", source=f"rendered with seed {seed}")
     if KINDS[name] == "image":
         x, y, source = load_mnist(name, split, data_dir, download, quiet, cache_dir=cache_dir,
                                   mirrors=mirrors, checksums=checksums, timeout=timeout)

@@ -12,3 +12,4 @@ from .instance_norm import instance_norm
 from .dropout import dropout
 from .padding import reflection_pad2d
 from .l1 import l1_loss
+from .upsampling import pixel_shuffle, pixel_unshuffle, prelu

@@ -7,6 +7,8 @@
     cgan     Mirza and Osindero 2014           cgan.py
     pix2pix  Isola et al. 2017                 pix2pix.py   (img2img.py: recipes)
     cyclegan Zhu et al. 2017                   cyclegan.py  (img2img.py: recipes)
+    srresnet, srgan  Ledig et al. 2017         srgan.py   (4x super-resolution)
+    simgan   Shrivastava et al. 2017           simgan.py  (refining synthetic digits)
 
 ``build(config, data_shape, kind, num_classes, seed)`` makes the networks, optimisers
 and training algorithm for a data set (``defaults(model, kind)`` gives a config); the
@@ -22,8 +24,12 @@ from .mlp import MLPDiscriminator, MLPGenerator, VanillaGAN
 from .wgan import WGAN, WGANGP
 from . import objectives
 from . import img2img
+from .srgan import SRGAN, SRDiscriminator, SRGenerator, SRResNet
+from .simgan import LocalDiscriminator, Refiner, SimGAN
 
-MODELS = ("gan", "dcgan", "wgan", "wgan-gp", "cgan") + img2img.TRANSLATION_MODELS
+MODELS = (("gan", "dcgan", "wgan", "wgan-gp", "cgan", "srresnet", "srgan", "simgan")
+          + img2img.TRANSLATION_MODELS)
+SR_MODELS = ("srresnet", "srgan")          # trained on (low-res, high-res) pairs
 
 # Each paper's optimiser and schedule.  "toy" overrides apply to the 1D/2D sets.
 RECIPES = {
@@ -45,6 +51,19 @@ RECIPES = {
                     toy_paper=dict(gp_lambda=0.1, betas=(0.5, 0.9), hidden=(512, 512, 512),
                                    activation="relu")),
     "cgan": dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1),
+    # Ledig et al.: Adam(beta1 0.9), lr 1e-4, batch 16; SRGAN fine-tunes a trained SRResNet
+    # with content loss + 1e-3 x adversarial loss.  Nets: 4 residual blocks of 32 channels.
+    "srresnet": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.9, 0.999), n_critic=1,
+                     batch_size=16, iterations=2000, sr_channels=32, sr_blocks=4),
+    "srgan": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.9, 0.999), n_critic=1,
+                  batch_size=16, iterations=500, sr_channels=32, sr_blocks=4,
+                  content_loss="features", adv_weight=1e-3),
+    # Shrivastava et al.: K_g = 2 refiner steps per D step, R pretrained on the
+    # self-regularisation loss alone, a history buffer.  They used SGD(1e-3); here Adam
+    # with the DCGAN setting, as for the other GANs.  Refiner: 3 ResNet blocks of 16.
+    "simgan": dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1,
+                   batch_size=32, iterations=700, self_reg=0.5, history_size=1024,
+                   refiner_channels=16, refiner_blocks=3, pretrain_r=200, pretrain_d=50),
 }
 
 # Sizes that depend on the data, not on the paper.
@@ -55,7 +74,8 @@ DATA_DEFAULTS = {
 }
 
 # Which networks a model uses on images by default ("conv" or "mlp").
-DEFAULT_ARCH = {"gan": "mlp", "dcgan": "conv", "wgan": "conv", "wgan-gp": "conv", "cgan": "mlp"}
+DEFAULT_ARCH = {"gan": "mlp", "dcgan": "conv", "wgan": "conv", "wgan-gp": "conv", "cgan": "mlp",
+                "srresnet": "conv", "srgan": "conv", "simgan": "conv"}
 
 
 RECIPE_CHOICES = ("quick", "paper")
@@ -100,6 +120,10 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     if config["model"] in img2img.TRANSLATION_MODELS:
         return img2img.build(config, data_shape, kind, num_classes, seed)
     model, image = config["model"], kind == "image"
+    if model in SR_MODELS:
+        return build_sr(config, data_shape, seed)
+    if model == "simgan":
+        return build_simgan(config, data_shape, seed)
     conv = image and config["arch"] == "conv"
     z, hidden = config["latent_dim"], tuple(config["hidden"])
     batch_norm = model == "dcgan" and not conv
@@ -137,7 +161,37 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     return VanillaGAN(G, D, opt_g, opt_d, g_loss=config["g_loss"], **common)
 
 
-__all__ = ["GAN", "VanillaGAN", "WGAN", "WGANGP", "CGAN", "MODELS", "RECIPES", "build",
+def build_sr(config, data_shape, seed=0):
+    """SRResNet, or SRGAN from the SRResNet checkpoint in config["pretrained"] (if any)."""
+    G = SRGenerator(config["sr_channels"], config["sr_blocks"], data_shape[0])
+    opt_g = _optimizer(G.parameters(), config, config["lr_g"])
+    if config["model"] == "srresnet":
+        return SRResNet(G, opt_g, seed=seed)
+    if config.get("pretrained"):
+        from ..serialization import load
+        G.load_state_dict(load(config["pretrained"])["model"]["G"])
+    D = SRDiscriminator(image_channels=data_shape[0])
+    opt_d = _optimizer(D.parameters(), config, config["lr_d"])
+    return SRGAN(G, D, opt_g, opt_d, content=config["content_loss"],
+                 adv_weight=config["adv_weight"], seed=seed)
+
+
+def build_simgan(config, data_shape, seed=0):
+    """Refiner, local discriminator and the real (unlabelled) digits they learn from."""
+    from ..data.superres import load_sr
+    real, _, _ = load_sr("mnist-sr", "train", config.get("data_dir"), download=False,
+                         quiet=True)        # the 28x28 training digits; labels unused
+    R = Refiner(config["refiner_channels"], config["refiner_blocks"], data_shape[0])
+    D = LocalDiscriminator(data_shape[0])
+    opt_r = _optimizer(R.parameters(), config, config["lr_g"])
+    opt_d = _optimizer(D.parameters(), config, config["lr_d"])
+    return SimGAN(R, D, opt_r, opt_d, real, batch_size=config["batch_size"],
+                  lam=config["self_reg"], history=config["history_size"] > 0,
+                  history_size=max(config["history_size"], 1),
+                  pretrain_r=config["pretrain_r"], pretrain_d=config["pretrain_d"], seed=seed)
+
+
+__all__ = ["SimGAN", "Refiner", "LocalDiscriminator", "SRGAN", "SRResNet", "SRGenerator", "SRDiscriminator", "SR_MODELS", "GAN", "VanillaGAN", "WGAN", "WGANGP", "CGAN", "MODELS", "RECIPES", "build",
            "defaults", "objectives", "one_hot", "MLPGenerator", "MLPDiscriminator",
            "DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "ConditionalMLPGenerator",
            "ConditionalMLPDiscriminator", "ConditionalConvGenerator",

@@ -9,6 +9,7 @@
     activation.py  ReLU, LeakyReLU, Tanh, Sigmoid
     container.py   Sequential
     shape.py       Flatten, Unflatten
+    upsampling.py  PixelShuffle, PixelUnshuffle, PReLU (super-resolution)
 """
 from . import init
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
@@ -23,3 +24,4 @@ from .dropout import Dropout
 from .instancenorm import InstanceNorm2d
 from .padding import ReflectionPad2d
 from .spectral_norm import SpectralNorm, spectral_norm
+from .upsampling import PixelShuffle, PixelUnshuffle, PReLU

@@ -18,11 +18,13 @@ LAYERS = {
     "backend": 0,                               # NumPy or CuPy
     "autograd": 1,                              # Tensor, Function, the backward pass
     "data": 1, "metrics": 1, "viz": 1,          # beside the engine: may use backend only
+    "fidelity": 1,                              # PSNR, SSIM on host arrays
     "functional": 2, "gradcheck": 2, "serialization": 2,
     "nn": 3,
     "optim": 4, "classifier": 4,
     "gans": 5, "vae": 5, "image_metrics": 5,   # vae: the VAE, beside the GANs
     "translation_scores": 5.5,                  # image-to-image scores, called by report
+    "sr_report": 5.5, "simgan_report": 5.5,     # scores of SR/SimGAN runs, used by report
     "report": 6, "cli": 6,                      # the command line shared by train and sample
     "train": 7,
     "sample": 8,
