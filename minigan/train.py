@@ -183,7 +183,8 @@ _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_c
 _CADENCES = ("sample_every", "checkpoint_every", "log_every")
 # On --resume: these define the experiment and must match the checkpoint ...
 FIXED_ON_RESUME = ("model", "dataset", "arch", "batch_size", "latent_dim", "seed", "hidden",
-                   "n_critic", "clip", "gp_lambda", "g_loss", "beta", "objective", "width")
+                   "n_critic", "clip", "gp_lambda", "g_loss", "beta", "objective", "width",
+                   "content_loss", "adv_weight", "self_reg", "history_size")
 # ... and these may change; the change is printed and recorded in config.json.
 CHANGEABLE_ON_RESUME = ("iterations", "lr_g", "lr_d", "lr_decay", *_CADENCES, "data_dir",
                         "lr", "iw_samples")
@@ -663,7 +664,7 @@ def set_learning_rates(run):
     elif config.get("lr_decay") == "hold-linear":      # Zhu et al.: flat, then down to 0
         half = config["iterations"] / 2
         factor = min(1.0, 1.0 - (run.step - half) / half)
-    if config["model"] == "vae":                       # one optimiser, one rate
+    if config.get("model") == "vae":                   # one optimiser, one rate
         run.gan.opt.lr = config["lr"] * factor
         return
     run.gan.opt_g.lr = config["lr_g"] * factor

@@ -11,7 +11,8 @@ shape (N, C, H, W).  --direction: a2b (default) or b2a (CycleGAN's second genera
 Any run whose model has a method ``translate(x, direction) -> array`` works: x and
 the result are raw arrays of the active backend, (N, C, H, W); the method runs the
 generator in evaluation mode without a graph, and raises ValueError for a direction
-or a shape it cannot take.  (pix2pix: a2b only; cyclegan: a2b and b2a.)
+or a shape it cannot take.  (pix2pix: a2b only; cyclegan: a2b and b2a; srresnet and
+srgan: a2b, 7x7 inputs to 28x28; simgan: a2b, synthetic digits to refined ones.)
 """
 import json
 import os
@@ -42,10 +43,14 @@ def load_model(run_dir):
         raise UsageError(f"--run {run_dir}: no config.json and checkpoint.npz there")
     with open(config_path) as f:
         config = json.load(f)
-    if config.get("model") not in gans.img2img.TRANSLATION_MODELS:
+    paired = gans.img2img.TRANSLATION_MODELS
+    if config.get("model") not in paired + gans.SR_MODELS + ("simgan",):
         raise UsageError(f"--run {run_dir} is a {config.get('model')} run, which has no "
-                         f"translating generator (use pix2pix or cyclegan)")
-    model = gans.build(config, (2, 28, 28), config["kind"], seed=config["seed"] + 1)
+                         f"translating generator (use pix2pix, cyclegan, srresnet, srgan "
+                         f"or simgan)")
+    shape = (2, 28, 28) if config["model"] in paired else (1, 28, 28)
+    config = dict(config, pretrained=None)      # the checkpoint below holds every weight
+    model = gans.build(config, shape, config["kind"], seed=config["seed"] + 1)
     try:
         model.load_state_dict(load(checkpoint)["model"])
     except (KeyError, ValueError) as e:

@@ -11,6 +11,7 @@ import pytest
 
 import minigan as mg
 from minigan import fidelity, gans
+from minigan.gans import SRGenerator
 from minigan.data import load_dataset
 from minigan.data.superres import (area_downsample, bicubic_matrix, bicubic_upsample,
                                    keys_kernel)
@@ -186,6 +187,29 @@ def test_srresnet_then_srgan_from_the_command_line(tmp_path):
     assert config["pretrained"].endswith("checkpoint.npz") and config["adv_weight"] == 1e-3
     assert {"loss_d", "content", "adversarial", "psnr"} <= set(
         k for line in open(gan / "metrics.jsonl") for k in json.loads(line))
+    # the content and adversarial weights define the experiment: a resume cannot change them
+    proc = run(["--resume", str(gan), "--adv-weight", "0.01", "--iterations", "2"], tmp_path,
+               check=False)
+    assert proc.returncode == 2 and "--adv-weight 0.01" in proc.stderr, proc.stderr
+    # minigan.translate super-resolves with the run's generator, read from its checkpoint
+    low = np.random.default_rng(0).uniform(-1, 1, (3, 1, 7, 7)).astype("float32")
+    np.save(tmp_path / "low.npy", low)
+    env = dict(os.environ, MINIGAN_OFFLINE="1", PYTHONPATH=ROOT)
+    command = [sys.executable, "-m", "minigan.translate", "--run", str(gan),
+               "--input", str(tmp_path / "low.npy"), "--out", str(tmp_path / "high.npy")]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, text=True, capture_output=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    from minigan.serialization import load
+    G = SRGenerator(config["sr_channels"], config["sr_blocks"], 1)
+    G.load_state_dict(load(str(gan / "checkpoint.npz"))["model"]["G"])
+    G.eval()
+    with mg.no_grad():
+        expected = G(mg.tensor(low)).data
+    np.testing.assert_allclose(np.load(tmp_path / "high.npy"), expected, rtol=1e-6, atol=1e-6)
+    proc = subprocess.run(command + ["--direction", "b2a"], cwd=tmp_path, env=env, text=True,
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 2 and "one way" in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize("flags,message", [

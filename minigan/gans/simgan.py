@@ -190,12 +190,16 @@ class SimGAN:
             out["loss_d"] = self.discriminator_step(Tensor(next_batch()[0]))
         return out
 
-    def translate(self, x):
+    def translate(self, x, direction="a2b"):
         """Refine x: (N, 1, H, W) float32 array -> refined array, same shape."""
+        if direction != "a2b":
+            raise ValueError("the refiner goes one way, synthetic to refined: --direction a2b")
+        if x.ndim != 4 or x.shape[1] != 1:
+            raise ValueError(f"expected (N, 1, H, W) grey images, got {tuple(x.shape)}")
         out = []
         with no_grad():
             for start in range(0, len(x), EVAL_BATCH):
-                batch = backend.asarray(np.asarray(x[start:start + EVAL_BATCH], "float32"))
+                batch = backend.asarray(x[start:start + EVAL_BATCH]).astype("float32")
                 out.append(backend.to_numpy(self.R(Tensor(batch)).data))
         return np.concatenate(out) if out else np.zeros_like(x, dtype="float32")
 

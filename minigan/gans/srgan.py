@@ -124,8 +124,12 @@ class _Trainer:
         hr = next_batch()[0]
         return Tensor(area_downsample(hr)), Tensor(hr)
 
-    def translate(self, x):
+    def translate(self, x, direction="a2b"):
         """Super-resolve x: (N, 1, 7, 7) float32 array -> (N, 1, 28, 28), G in eval mode."""
+        if direction != "a2b":
+            raise ValueError("super-resolution goes one way: --direction a2b")
+        if x.ndim != 4 or x.shape[1:] != (1, 7, 7):
+            raise ValueError(f"expected (N, 1, 7, 7) low-resolution digits, got {tuple(x.shape)}")
         was = self.G.training
         self.G.eval()
         out = []
