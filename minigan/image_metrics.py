@@ -179,6 +179,19 @@ def _is_root(root, product, rtol=1e-6):
     return np.linalg.norm(root @ root - product) <= rtol * scale + 1e-300
 
 
+def fid_floor_note(path=WEIGHTS_PATH):
+    """What real digits score against real digits, the FID to read a score against.
+
+    From the floors measured when the classifier was trained (minigan/weights/README.md):
+    1,000 real digits against the other 4,000 (the sample size of ``image_scores``), and
+    the 500 held-out digits against the shipped statistics (the size the translation and
+    super-resolution scores use).
+    """
+    floors = load(str(path))["info"]["fid_floors"]
+    return (f"real digits against real digits score {floors['real_1000_vs_other_4000_mean']:.1f}"
+            f" at 1,000 samples, {floors['held_out_500_vs_shipped']:.1f} at 500")
+
+
 def classifier_fid(images):
     """FID between the classifier features of ``images`` (N >= 2) and of the real digits."""
     return _fid_of_features(classifier_features(images))

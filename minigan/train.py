@@ -30,6 +30,7 @@ import numpy
 from . import backend, cli, gans, vae
 from .cli import EXIT_BAD_INPUT, UsageError, run_command  # noqa: F401  (public names)
 from .data import DATASETS, KINDS, BatchIterator, DataError, load_dataset
+from .image_metrics import fid_floor_note
 from .serialization import CheckpointError, load, save
 
 try:
@@ -650,6 +651,8 @@ def train(run, progress=True, stop=None):
         bar.close()
     summary = ", ".join(f"{k} {v:.4g}" for k, v in {**last, **scores}.items()
                         if isinstance(v, (int, float)))
+    if any("fid" in k for k in scores):           # a score means little without its floor
+        summary += f" (FID: {fid_floor_note()})"
     print(f"done: {run.step} steps in {run.out}; {summary}")
     return 0
 

@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 DPI = 100
 TOY_FIGSIZE = (5.0, 5.0)          # inches: 500 x 500 pixels at DPI
@@ -168,7 +169,7 @@ def _scatter_2d(ax, samples, real, modes):
     inside = ((samples[:, 0] >= xlim[0]) & (samples[:, 0] <= xlim[1])
               & (samples[:, 1] >= ylim[0]) & (samples[:, 1] <= ylim[1]))
     _note_outside(ax, int((~inside).sum()), len(samples))
-    ax.set(xlim=xlim, ylim=ylim, aspect="equal")
+    ax.set(xlim=xlim, ylim=ylim, aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
     _legend(ax, fontsize=8)
 
 
@@ -269,7 +270,7 @@ def save_labelled_toy_samples(samples, labels, path, modes=None, title=None):
     inside = ((samples[:, 0] >= xlim[0]) & (samples[:, 0] <= xlim[1])
               & (samples[:, 1] >= ylim[0]) & (samples[:, 1] <= ylim[1]))
     _note_outside(ax, int((~inside).sum()), len(samples))
-    ax.set(xlim=xlim, ylim=ylim, aspect="equal")
+    ax.set(xlim=xlim, ylim=ylim, aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
     if k <= 10:
         _legend(ax, fontsize=7)
     if title:
@@ -325,21 +326,32 @@ def save_loss_curves(history, path, title=None):
     non-finite value, are skipped for that quantity. The PNG is 700 pixels wide and
     220 pixels high per panel; an empty history gives one panel that says so.
     """
+    return _save(loss_figure(history, title), path)
+
+
+def loss_figure(history, title=None):
+    """The figure ``save_loss_curves`` saves: one panel per quantity, each with its y label."""
     panels = _panels(history)
     fig = _new_figure(LOSS_PANEL_SIZE[0] * DPI, LOSS_PANEL_SIZE[1] * DPI * max(len(panels), 1))
     if not panels:
         ax = fig.add_subplot()
         ax.text(0.5, 0.5, "no losses logged yet", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return _save(fig, path)
+        return fig
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     for ax, keys in zip(axes, panels):
+        counts = True
         for key in keys:
-            _plot_series(ax, *_series(history, key), label=key)
+            steps, values = _series(history, key)
+            _plot_series(ax, steps, values, label=key)
+            counts = counts and bool(np.all(np.equal(np.mod(values, 1), 0)))
+        if counts:                      # modes, digits: whole numbers get whole ticks
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("loss" if keys[0] in ("loss_d", "loss_g") else keys[0])
         ax.legend(loc="upper right", fontsize=8)
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel("step")
     if title:
         axes[0].set_title(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig

@@ -165,6 +165,28 @@ def test_loss_curves_one_panel_per_quantity(tmp_path):
     assert read_png(viz.save_loss_curves([], tmp_path / "e.png")).shape[:2] == (220, 700)
 
 
+def test_every_panel_says_what_it_plots_and_counts_get_whole_ticks():
+    rows = history(30)
+    for step, modes in ((0, 1), (100, 2), (200, 2)):
+        rows[step // 10]["modes_covered"] = modes      # a count, logged at three steps
+    fig = viz.loss_figure(rows)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "wasserstein", "gp", "modes_covered"]
+    assert fig.axes[-1].get_xlabel() == "step"
+    counts = fig.axes[3].get_yticks()
+    inside = counts[(counts >= 1) & (counts <= 2)]
+    assert len(inside) >= 2 and np.all(inside == np.round(inside))
+    gp = fig.axes[2].get_yticks()                   # gp lies in [0, 1): fractional ticks
+    assert np.any(gp != np.round(gp))
+
+
+def test_toy_scatter_axes_are_labelled():
+    fig = viz._new_figure(400, 400)
+    ax = fig.add_subplot()
+    viz._scatter_2d(ax, np.zeros((5, 2)), np.ones((5, 2)), None)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$x_1$", "$x_2$")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["real", "generated"]
+
+
 def test_files_are_replaced_whole_and_nothing_is_left_behind(tmp_path):
     path = tmp_path / "losses.png"
     for n in (2, 200):
