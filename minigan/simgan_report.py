@@ -40,14 +40,14 @@ def refinement_scores(x, refined, labels):
 
 def run_scores(model, run):
     x, y = synthetic_test(run.config["seed"])
-    return refinement_scores(x, model.translate(x), y)
+    return refinement_scores(x, backend.to_numpy(model.translate(x)), y)
 
 
 def run_picture(model, run, path, title=None):
     """Pairs (synthetic | refined), four pairs per row."""
     x, _ = synthetic_test(run.config["seed"])
     x = x[:PICTURE_PAIRS]
-    pairs = np.stack([x, model.translate(x)], axis=1).reshape((-1,) + x.shape[1:])
+    pairs = np.stack([x, backend.to_numpy(model.translate(x))], axis=1).reshape((-1,) + x.shape[1:])
     viz.save_image_grid(pairs, path, nrow=8, title=title)
 
 

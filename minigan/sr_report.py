@@ -13,7 +13,7 @@ themselves score an FID of about 14 (the floor) and an accuracy of 98.2%.
 """
 import numpy as np
 
-from . import fidelity, image_metrics, viz
+from . import backend, fidelity, image_metrics, viz
 from .data import load_dataset
 from .data.superres import area_downsample, bicubic_upsample
 
@@ -55,7 +55,7 @@ def run_scores(model, run):
     The classifier judges digits only, so Fashion-MNIST runs get PSNR and SSIM alone.
     """
     lr, hr, labels = test_pairs(run.config["dataset"], run.config.get("data_dir"))
-    sr = model.translate(lr)
+    sr = backend.to_numpy(model.translate(lr))
     if run.config["dataset"] != "mnist-sr":
         return {"psnr": float(fidelity.psnr(sr, hr).mean()),
                 "ssim": float(fidelity.ssim(sr, hr).mean())}
@@ -74,5 +74,5 @@ def run_picture(model, run, path, title=None):
     lr, hr, _ = test_pairs(run.config["dataset"], run.config.get("data_dir"))
     pick = np.linspace(0, len(hr) - 1, PICTURE_PAIRS).astype(int)   # spread over the classes
     lr, hr = lr[pick], hr[pick]
-    grid = triples(lr, model.translate(lr), hr)
+    grid = triples(lr, backend.to_numpy(model.translate(lr)), hr)
     viz.save_image_grid(grid, path, nrow=6, title=title)

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from minigan import gans, image_metrics, simgan_report               # noqa: E402
+from minigan import backend, gans, image_metrics, simgan_report      # noqa: E402
 from minigan.data import load_dataset                                # noqa: E402
 from minigan.serialization import load                               # noqa: E402
 
@@ -48,7 +48,7 @@ def main(argv=None):
     for run_dir in args.runs:
         model, config = load_refiner(run_dir)
         sets.append((f"refined: lambda {config['self_reg']:g}, history "
-                     f"{config['history_size']}", f"`{run_dir}`", model.translate(synthetic.x)))
+                     f"{config['history_size']}", f"`{run_dir}`", backend.to_numpy(model.translate(synthetic.x))))
     print("| training set (5,000 digits) | refiner run | accuracy on real held-out digits, "
           f"{len(args.seeds)} seeds | range | label kept (judge) |")
     print("|---|---|---:|---:|---:|")

@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from minigan import gans, sr_report                       # noqa: E402
+from minigan import backend, gans, sr_report              # noqa: E402
 from minigan.serialization import load                    # noqa: E402
 
 
@@ -59,7 +59,7 @@ def main(argv):
         name = config["model"]
         if name == "srgan":
             name += f" ({config['content_loss']} content loss)"
-        outputs.append(model.translate(lr))
+        outputs.append(backend.to_numpy(model.translate(lr)))
         print(row(f"{name}: `{run_dir}`", sr_report.score_outputs(outputs[-1], hr, labels)))
     reference = sr_report.score_outputs(hr, hr, labels)
     print(f"| the 28x28 targets | ∞ | 1 | {100 * reference['accuracy']:.1f}% | "

@@ -169,6 +169,8 @@ class CycleGAN(GAN):
         self.identity_weight = identity_weight
         # the pool's coin flips are scalars: a host generator of their own, saved in
         # checkpoints on any backend
+        # the pool's coin flips are host bookkeeping, like the batch order: a NumPy
+        # generator whose state the checkpoint can hold on either backend
         self.pool_rng = numpy.random.default_rng([seed, pool_size])
         self.pool_b = ImagePool(pool_size, self.pool_rng)
         self.pool_a = ImagePool(pool_size, self.pool_rng)

@@ -27,7 +27,6 @@ Networks (sized for 28x28 digits on a CPU core):
        conv 3x3 (64 -> 32), LReLU, conv 1x1 (32 -> 1)            -> (N, 1, 7, 7) logits,
        each seeing a 15x15 patch of the input
 """
-import numpy as np
 
 from .. import autograd, backend, nn
 from .. import functional as F
@@ -200,8 +199,9 @@ class SimGAN:
         with no_grad():
             for start in range(0, len(x), EVAL_BATCH):
                 batch = backend.asarray(x[start:start + EVAL_BATCH]).astype("float32")
-                out.append(backend.to_numpy(self.R(Tensor(batch)).data))
-        return np.concatenate(out) if out else np.zeros_like(x, dtype="float32")
+                out.append(self.R(Tensor(batch)).data)
+        xp = backend.xp
+        return xp.concatenate(out) if out else xp.zeros(x.shape, "float32")
 
     def state_dict(self):
         state = {"R": self.R.state_dict(), "D": self.D.state_dict(),

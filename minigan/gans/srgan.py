@@ -136,10 +136,10 @@ class _Trainer:
         with no_grad():
             for start in range(0, len(x), EVAL_BATCH):
                 batch = backend.asarray(x[start:start + EVAL_BATCH].astype("float32"))
-                out.append(backend.to_numpy(self.G(Tensor(batch)).data))
+                out.append(self.G(Tensor(batch)).data)
         self.G.train(was)
-        import numpy as np
-        return np.concatenate(out) if out else np.zeros((0, 1, 28, 28), "float32")
+        xp = backend.xp
+        return xp.concatenate(out) if out else xp.zeros((0, 1, 28, 28), "float32")
 
     def state_dict(self):
         state = {"G": self.G.state_dict(), "opt_g": self.opt_g.state_dict()}
