@@ -108,7 +108,14 @@ ROWS = [
     # image-to-image (bench_img2img.py): each model's default recipe and batch
     ("pix2pix (U-Net + PatchGAN)", "pix2pix", "paired", 16, {}),
     ("cyclegan (2 ResNets + 2 PatchGANs)", "cyclegan", "unpaired", 4, {}),
+    # super-resolution and refinement (each recipe's batch; SimGAN in Algorithm 1's
+    # phase: 2 refiner steps and 1 D step with the history buffer, no pretraining)
+    ("srresnet (4 blocks of 32, 7->28)", "srresnet", "image", 16, {}),
+    ("srgan (+ D, feature content loss)", "srgan", "image", 16, {}),
+    ("simgan (refiner 3 blocks of 16)", "simgan", "image", 32,
+     {"pretrain_r": 0, "pretrain_d": 0}),
 ]
+SR_ROWS = ("srresnet", "srgan", "simgan")
 TRANSLATION = ("paired", "unpaired")
 SCALING_BATCHES = (16, 64, 256)      # dcgan iteration time against batch size
 MATMUL_N = 2048
@@ -210,11 +217,18 @@ def layer_flops(net, x, *extra):
 
 def iteration_flops(gan, model, batch, kind):
     """Matrix-product FLOPs of one training iteration (formula in the module docstring)."""
+    from minigan import backend
     from minigan.autograd import Tensor
-    build = vae_build if model == "vae" else gans.build
-    gan = build(config, data_shape(kind), kind, 10 if model == "cgan" else None, seed=1)
-    pool = [(backend.asarray(x), None if y is None else backend.asarray(y))
-            for x, y in make_batches(np, kind, batch)]
+    if kind in TRANSLATION:
+        import bench_img2img
+        return bench_img2img.iteration_flops(gan, model, batch, layer_flops)
+    if model == "vae":       # forward, weight gradients, input gradients but the first
+        e, _ = layer_flops(gan.encoder, Tensor(backend.xp.zeros((batch, 1, 28, 28), "float32")))
+        dec, _ = layer_flops(gan.decoder, gan.noise(batch))
+        fe, fdec = sum(e), sum(dec)
+        return 3 * (fe + fdec) - e[0], fdec, fe
+    if model in SR_ROWS:
+        return sr_iteration_flops(gan, model, batch)
     extra = ()
     if model == "cgan":
         extra = (Tensor(gan.labels(batch).data),)
@@ -226,6 +240,34 @@ def iteration_flops(gan, model, batch, kind):
         d_step += fd + fd + (2 * fd - d[-1])
     g_step = fg + 2 * fd + 2 * fg - g[0]
     return gan.n_critic * d_step + g_step, fg, fd
+
+
+def sr_iteration_flops(gan, model, batch):
+    """FLOPs of SRResNet, SRGAN (with the frozen feature net phi) and SimGAN iterations.
+
+    srresnet: G forward, weight and input gradients (but the first): 3 F(G) - F1(G).
+    srgan:    D step  F(G) + 2 [3 F(D) - F1(D)];  G step  F(phi) twice + phi's input
+              gradients F(phi), D(sr) forward and input gradients 2 F(D), 2 F(G) - F1(G).
+    simgan:   2 refiner steps of 3 F(R) - F1(R) + 2 F(D) (D forward, input gradients),
+              1 D step F(R) + 2 [3 F(D) - F1(D)].
+    """
+    from minigan import backend
+    from minigan.autograd import Tensor
+    x = Tensor(backend.xp.zeros((batch, 1, 28, 28), "float32"))
+    if model == "simgan":
+        r, refined = layer_flops(gan.R, x)
+        d, _ = layer_flops(gan.D, refined)
+        fr, fd = sum(r), sum(d)
+        return 2 * (3 * fr - r[0] + 2 * fd) + fr + 2 * (3 * fd - d[0]), fr, fd
+    lr = Tensor(backend.xp.zeros((batch, 1, 7, 7), "float32"))
+    g, sr = layer_flops(gan.G, lr)
+    fg = sum(g)
+    if model == "srresnet":
+        return 3 * fg - g[0], fg, 0
+    d, _ = layer_flops(gan.D, sr)
+    fd = sum(d)
+    fp = sum(layer_flops(gan.phi, sr)[0]) if gan.phi is not None else 0
+    return fg + 2 * (3 * fd - d[0]) + 3 * fp + 2 * fd + 2 * fg - g[0], fg, fd
 
 
 # ------------------------------------------------------------------ PyTorch
@@ -261,6 +303,140 @@ def torch_vae_trainer(np, torch, kind, batch, overrides, device="cpu"):
     return step
 
 
+def torch_sr_trainer(np, torch, model, config, batch, device="cpu"):
+    """``step()``: one iteration of SRResNet, SRGAN or SimGAN in PyTorch.
+
+    The nets of minigan/gans/srgan.py and simgan.py (shapes, losses, algorithm),
+    each framework initialising its layers its own way; the HR images (SR) and the
+    synthetic images (SimGAN) are the same pre-drawn batches minigan gets.
+    """
+    nn, F = torch.nn, torch.nn.functional
+    torch.manual_seed(0)
+    pool = [torch.from_numpy(x).to(device) for x, _ in make_batches(np, "image", batch)]
+    it = itertools.cycle(pool)
+
+    def update(opt, params, loss):            # minigan.gans.base.GAN.update
+        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        for p, g in zip(params, grads):
+            p.grad = g
+        opt.step()
+        return loss.item()
+
+    def adam(params, lr):
+        return torch.optim.Adam(params, lr, betas=tuple(config["betas"]))
+
+    if model == "simgan":
+        c = config["refiner_channels"]
+
+        class Block(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.ReLU(),
+                                          nn.Conv2d(c, c, 3, padding=1))
+
+            def forward(self, x):
+                return F.relu(x + self.body(x))
+        R = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), nn.ReLU(),
+                          *[Block(c) for _ in range(config["refiner_blocks"])],
+                          nn.Conv2d(c, 1, 1), nn.Tanh()).to(device)
+        D = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.LeakyReLU(0.2),
+                          nn.Conv2d(32, 64, 3, 2, 1), nn.LeakyReLU(0.2),
+                          nn.Conv2d(64, 32, 3, padding=1), nn.LeakyReLU(0.2),
+                          nn.Conv2d(32, 1, 1)).to(device)
+        rp, dp = list(R.parameters()), list(D.parameters())
+        opt_r, opt_d = adam(rp, config["lr_g"]), adam(dp, config["lr_d"])
+        size, lam = config["history_size"], config["self_reg"]
+        history = torch.rand(size, 1, 28, 28, device=device) * 2 - 1
+        gen = torch.Generator(device=device).manual_seed(0)
+        half = batch // 2
+
+        def step():
+            for _ in range(2):                # K_g refiner steps
+                x = next(it)
+                refined = R(x)
+                update(opt_r, rp, F.softplus(-D(refined)).mean()
+                       + lam * (refined - x).abs().mean())
+            x, real = next(it), next(it)
+            with torch.no_grad():
+                refined = R(x)
+            drawn = torch.randint(0, size, (half,), generator=gen, device=device)
+            fake = torch.cat([refined[:batch - half], history[drawn]])
+            history[torch.randint(0, size, (half,), generator=gen, device=device)] = \
+                refined[batch - half:]
+            update(opt_d, dp, F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean())
+        return _synced(torch, step, device)
+
+    class Res(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c),
+                                      nn.PReLU(), nn.Conv2d(c, c, 3, padding=1),
+                                      nn.BatchNorm2d(c))
+
+        def forward(self, x):
+            return x + self.body(x)
+
+    class G(nn.Module):
+        def __init__(self, c, blocks):
+            super().__init__()
+            self.head = nn.Sequential(nn.Conv2d(1, c, 9, padding=4), nn.PReLU())
+            self.blocks = nn.Sequential(*[Res(c) for _ in range(blocks)],
+                                        nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c))
+            self.up = nn.Sequential(nn.Conv2d(c, 4 * c, 3, padding=1), nn.PixelShuffle(2),
+                                    nn.PReLU(), nn.Conv2d(c, 4 * c, 3, padding=1),
+                                    nn.PixelShuffle(2), nn.PReLU())
+            self.tail = nn.Sequential(nn.Conv2d(c, 1, 3, padding=1), nn.Tanh())
+
+        def forward(self, lr):
+            first = self.head(lr)
+            return self.tail(self.up(first + self.blocks(first)))
+    g = G(config["sr_channels"], config["sr_blocks"]).to(device)
+    gp = list(g.parameters())
+    opt_g = adam(gp, config["lr_g"])
+
+    def pair():                               # srgan.SRResNet.pair: 4x4 area downsampling
+        hr = next(it)
+        return F.avg_pool2d(hr, 4), hr
+    if model == "srresnet":
+        def step_srresnet():
+            lr, hr = pair()
+            update(opt_g, gp, F.mse_loss(g(lr), hr))
+        return _synced(torch, step_srresnet, device)
+    layers, c_in = [], 1
+    for i, (c, s) in enumerate(zip((32, 32, 64, 64), (1, 2, 1, 2))):
+        layers += [nn.Conv2d(c_in, c, 3, s, 1)] + ([nn.BatchNorm2d(c)] if i else []) \
+            + [nn.LeakyReLU(0.2)]
+        c_in = c
+    D = nn.Sequential(*layers, nn.Flatten(), nn.Linear(64 * 49, 256), nn.LeakyReLU(0.2),
+                      nn.Linear(256, 1)).to(device)
+    dp = list(D.parameters())
+    opt_d = adam(dp, config["lr_d"])
+    phi = nn.Sequential(nn.Conv2d(1, 32, 3, 1, 1), nn.ReLU(), nn.Conv2d(32, 32, 4, 2, 1),
+                        nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU()).to(device)
+    for p in phi.parameters():
+        p.requires_grad_(False)
+    adv = config["adv_weight"]
+
+    def step_srgan():
+        lr, hr = pair()
+        sr = g(lr)
+        update(opt_d, dp, F.softplus(-D(hr)).mean() + F.softplus(D(sr.detach())).mean())
+        with torch.no_grad():
+            target = phi(hr)
+        update(opt_g, gp, F.mse_loss(phi(sr), target) + adv * F.softplus(-D(sr)).mean())
+    return _synced(torch, step_srgan, device)
+
+
+def _synced(torch, step, device):
+    if device == "cpu":
+        return step
+
+    def synced():
+        step()
+        torch.cuda.synchronize()
+    return synced
+
+
 def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
     """``step()`` running one training iteration of the same GAN in PyTorch."""
     if model == "vae":
@@ -270,6 +446,8 @@ def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
     if kind in TRANSLATION:
         import bench_img2img
         return bench_img2img.torch_trainer(np, torch, model, config, batch, POOL, device)
+    if model in SR_ROWS:
+        return torch_sr_trainer(np, torch, model, config, batch, device)
     image, z_dim = kind == "image", config["latent_dim"]
     conv = image and config["arch"] == "conv"
     hidden = tuple(config["hidden"])

@@ -238,3 +238,42 @@ def test_dcgan_critic_gradient_penalty_same_on_both_paths(backend_name, monkeypa
         (gx,) = mg.grad(F.conv2d(h, w2, stride=2, padding=1).sum(), [x], create_graph=True)
         return (gx * gx).sum(axis=(1, 2, 3))
     assert_paths_agree(penalty, arrays, monkeypatch)
+
+
+# ------------------------------------------- helper threads: same bits, any number
+
+@pytest.mark.parametrize("channels", [1, 5])
+def test_helper_threads_give_the_same_bits_as_one_thread(backend_name, channels, monkeypatch):
+    """im2col's copy and col2im's adds split over 1, 2 or 3 threads (threads.py), by
+    channels or, with one channel, by kernel rows and batch columns: every value,
+    first and second derivative is identical to one thread's, and equal to the
+    plain path's."""
+    from minigan.functional import threads
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal((4, channels, 9, 9)), rng.standard_normal((3, channels, 4, 4)),
+              rng.standard_normal((3, 2, 4, 4))]
+
+    def fn(x, w1, w2):      # conv2d, then a transposed conv back to 2 channels
+        h = F.leaky_relu(F.conv2d(x, w1, stride=2, padding=1), 0.2)
+        return F.conv_transpose2d(h, w2, stride=2, padding=1) ** 2
+
+    monkeypatch.setattr(threads, "min_bytes", 0)      # split even these small arrays
+    runs = {}
+    for n in (1, 2, 3):
+        monkeypatch.setattr(threads, "workers", n)
+        runs[n] = _both_paths(fn, arrays, monkeypatch)
+    for n in (2, 3):
+        for a, b in zip(runs[n][0], runs[1][0]):       # fast path, n threads vs one
+            assert (a is None) == (b is None)
+            if a is not None:
+                assert np.array_equal(a, b)
+    for a, b in zip(*runs[3]):                          # fast (3 threads) == plain
+        np.testing.assert_allclose(0.0 if a is None else a, 0.0 if b is None else b,
+                                   rtol=1e-10, atol=1e-12)
+
+
+def test_helper_threads_split_into_near_equal_pieces():
+    from minigan.functional import threads
+    assert threads.ranges(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert threads.ranges(2, 4) == [(0, 1), (1, 2)]
+    assert threads.ranges(5, 1) == [(0, 5)]
