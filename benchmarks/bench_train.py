@@ -71,6 +71,10 @@ next to ``torch.cuda.max_memory_reserved``.
 Load.  The two cores are shared; other processes slow the 2-thread numbers
 most.  Each worker reports the CPU time that *other* processes used while it
 ran (from /proc/stat minus its own), in cores; above 0.2 the table is flagged.
+The column "same, CPU time" is the median per-round ratio of the two processes'
+CPU time (all threads, user + system): time-sharing a core with other processes
+does not inflate it, contention for caches and memory bandwidth still does, and
+on 2 threads it also counts threads that spin while idle (OpenBLAS, OpenMP).
 
 CORETYPE.  This machine sets OPENBLAS_CORETYPE=Haswell (and OPENBLAS_L2_SIZE),
 so OpenBLAS runs AVX2 kernels on an AVX-512 CPU.  ``--coretype both`` runs the
@@ -628,12 +632,18 @@ def openblas_kernel():
     return None
 
 
-def time_round(step, k, settle):
+def time_round(step, k, settle, cpu=None):
+    """Wall seconds per call of ``step`` over k calls; the process's CPU seconds per
+    call are appended to ``cpu`` when given."""
     time.sleep(settle)
+    c = time.process_time()
     t = time.perf_counter()
     for _ in range(k):
         step()
-    return (time.perf_counter() - t) / k
+    wall = (time.perf_counter() - t) / k
+    if cpu is not None:
+        cpu.append((time.process_time() - c) / k)
+    return wall
 
 
 def calls_per_round(step, target):
@@ -665,22 +675,29 @@ def compare(ours, theirs, rounds, settle, target):
     """Alternate rounds of minigan and PyTorch; times in seconds per iteration."""
     k_ours = calls_per_round(ours, target)
     k_theirs = calls_per_round(theirs, target) if theirs else None
-    t_ours, t_theirs = [], []
+    t_ours, t_theirs, cpu_ours, cpu_theirs = [], [], [], []
     for _ in range(rounds):
-        t_ours.append(time_round(ours, k_ours, settle))
+        t_ours.append(time_round(ours, k_ours, settle, cpu_ours))
         if theirs:
-            t_theirs.append(time_round(theirs, k_theirs, settle))
-    return t_ours, t_theirs
+            t_theirs.append(time_round(theirs, k_theirs, settle, cpu_theirs))
+    return t_ours, t_theirs, cpu_ours, cpu_theirs
 
 
-def summarise(t_ours, t_theirs):
+def summarise(t_ours, t_theirs, cpu_ours=(), cpu_theirs=()):
+    """Medians and spreads in ms; ratio: the median of the per-round wall-time ratios,
+    cpu_ratio: the same for the process's CPU time (see the module docstring, Load)."""
     row = dict(ms=1e3 * statistics.median(t_ours), ms_min=1e3 * min(t_ours),
                ms_max=1e3 * max(t_ours))
+    if cpu_ours:
+        row.update(cpu_ms=1e3 * statistics.median(cpu_ours))
     if t_theirs:
         ratios = [a / b for a, b in zip(t_ours, t_theirs)]
         row.update(torch_ms=1e3 * statistics.median(t_theirs), torch_min=1e3 * min(t_theirs),
                    torch_max=1e3 * max(t_theirs), ratio=statistics.median(ratios),
                    ratio_min=min(ratios), ratio_max=max(ratios))
+        if cpu_ours and cpu_theirs:
+            row.update(torch_cpu_ms=1e3 * statistics.median(cpu_theirs),
+                       cpu_ratio=statistics.median(a / b for a, b in zip(cpu_ours, cpu_theirs)))
     return row
 
 
@@ -709,10 +726,10 @@ def worker(threads, rounds, use_torch, rows, scaling, backend_name, target):
         flops, fg, fd = iteration_flops(gan, model, batch, kind)
         theirs = (torch_trainer(np, torch, model, kind, batch, overrides, device)
                   if torch is not None else None)
-        t_ours, t_theirs = compare(ours, theirs, rounds, settle, target)
+        timings = compare(ours, theirs, rounds, settle, target)
         out["matmul"].append(2 * MATMUL_N ** 3 / time_round(matmul, 1, settle) / 1e9)
         return dict(name=name, batch=batch, flops=flops, flops_g=fg, flops_d=fd,
-                    **summarise(t_ours, t_theirs))
+                    **summarise(*timings))
 
     for name, model, kind, batch, overrides in rows:
         out["rows"].append(run(name, model, kind, batch, overrides))
@@ -803,6 +820,7 @@ def fmt_row(row, matmul):
     if "ratio" in row:
         line += (f" {row['torch_ms']:.1f} | **{row['ratio']:.2f}** "
                  f"({row['ratio_min']:.2f}-{row['ratio_max']:.2f}) |")
+        line += f" {row['cpu_ratio']:.2f} |" if "cpu_ratio" in row else " |"
     torch_gflops = (f" {row['flops'] / (row['torch_ms'] / 1e3) / 1e9:.0f} |"
                     if "ratio" in row else "")
     return line + (f" {row['flops'] / 1e9:.3f} | {gflops:.0f} | {gflops / matmul:.0%} |"
@@ -822,8 +840,8 @@ def print_timing(result, label):
     head = "| model | minigan ms (min-max) |"
     rule = "|---|---:|"
     if result.get("torch"):
-        head += " PyTorch ms | minigan / PyTorch (min-max) |"
-        rule += "---:|---:|"
+        head += " PyTorch ms | minigan / PyTorch (min-max) | same, CPU time |"
+        rule += "---:|---:|---:|"
     head += " GFLOP/iter | minigan GFLOP/s | of matmul rate |"
     rule += "---:|---:|---:|"
     if result.get("torch"):

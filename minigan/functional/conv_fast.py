@@ -197,6 +197,8 @@ class ConvTranspose2d(Function):
     def forward(self, x, w, b=None):
         c_in, c_out, kh, kw = w.shape
         n, _, h, wd = x.shape
+        if self._as_convolution(w, x.shape):
+            return self._forward_as_convolution(x, w, b)
         y_shape = (n, c_out) + self.out_hw
         xmat = _channel_matrix(x)                               # (C_in, H*W*N)
         img = _padded_zeros(x, c_out, y_shape, self.padding)
@@ -212,6 +214,33 @@ class ConvTranspose2d(Function):
         if b is not None:
             y += b[:, None, None]       # y views a fresh buffer of ours
         return y
+
+    def _as_convolution(self, w, x_shape):
+        """Stride 1: is the output cheaper as a convolution with the flipped kernel?
+
+        Its columns (im2col of x, C_in*KH*KW x OH*OW*N) cost one copy; col2im's
+        columns (C_out*KH*KW x H*W*N) cost a slice-add each, about 5 times a copy
+        per number (benchmarks/README.md): take the copy unless it moves over 3
+        times as many numbers.  Needs padding <= kernel size - 1.
+        """
+        c_in, c_out, kh, kw = w.shape
+        (oh, ow), (h, wd) = self.out_hw, x_shape[2:]
+        return (self.stride == (1, 1) and self.padding[0] < kh and self.padding[1] < kw
+                and c_in * oh * ow <= 3 * c_out * h * wd)
+
+    def _forward_as_convolution(self, x, w, b):
+        """conv_transpose2d(x, w, padding p) with stride 1 is conv2d(x, w', padding
+        k - 1 - p), w'[o, c, i, j] = w[c, o, KH - 1 - i, KW - 1 - j]: output pixel
+        a takes x[a + p - i] w[i] over the kernel offsets i, and with i = KH - 1 - i'
+        that is x[a - (KH - 1 - p) + i'] w'[i'], a convolution.  No slice-adds."""
+        c_in, c_out, kh, kw = w.shape
+        (ph, pw), n = self.padding, x.shape[0]
+        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c_out, c_in * kh * kw)
+        cols = _unfold(x, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), self.out_hw)
+        y = flipped @ cols                                  # (C_out, OH*OW*N)
+        if b is not None:
+            y += b[:, None]
+        return _chwn_view(y.reshape((c_out,) + self.out_hw + (n,)))
 
     def backward(self, gy, needs):
         x, w = self.inputs[:2]
