@@ -201,9 +201,18 @@ def test_conv2d_fast_path_equals_plain_path(backend_name, case, monkeypatch):
     assert_paths_agree(fn, _conv_args(case), monkeypatch)
 
 
+@pytest.mark.parametrize("form", ["chosen", "col2im", "convolution"])
 @given(case=conv_transpose_cases(max_n=2, max_c=3, max_hw=5))
 @settings(max_examples=15)
-def test_conv_transpose2d_fast_path_equals_plain_path(backend_name, case, monkeypatch):
+def test_conv_transpose2d_fast_path_equals_plain_path(backend_name, form, case, monkeypatch):
+    """Both forms of the fast path: col2im, and (stride 1, padding < kernel) the
+    convolution with the flipped kernel; "chosen" lets the cost rule pick."""
+    cls = conv_fast.ConvTranspose2d
+    if form != "chosen":
+        monkeypatch.setattr(cls, "_as_convolution", lambda self, w, shape: (
+            form == "convolution" and self.stride == (1, 1) and self.padding[0] < w.shape[2]
+            and self.padding[1] < w.shape[3]))
+
     def fn(x, w, b=None):
         return F.conv_transpose2d(x, w, b, stride=case["stride"], padding=case["padding"],
                                   output_padding=case["output_padding"]) ** 2
