@@ -10,16 +10,19 @@ element is written by two threads and each is computed by the same operations
 as in one thread, so the results are bit for bit the same whatever the number
 of threads (tests/engine/test_fast_paths.py checks it).
 
-``workers``: how many threads share a job; None (the default) takes the
-OMP_NUM_THREADS / OPENBLAS_NUM_THREADS that limit BLAS, else the cores this
-process may use.  ``min_bytes``: a job that moves fewer bytes runs in the
+``workers``: how many threads share a job; 1 (the default) keeps everything in
+the caller's thread; None takes the OMP_NUM_THREADS / OPENBLAS_NUM_THREADS that
+limit BLAS, else the cores this process may use.  It stays 1 until a benchmark
+on a quiet machine shows the threads paying (benchmarks/README.md: on the
+shared 2-core machine they could not be measured); ``bench_train.py
+--helper-threads`` sets it.  ``min_bytes``: a job that moves fewer bytes runs in the
 caller's thread alone, since handing it out costs tens of microseconds.
 Only NumPy arrays are split; CuPy's kernels run on the device.
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-workers = None
+workers = 1
 min_bytes = 1 << 19
 
 _pool = None
