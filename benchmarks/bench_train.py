@@ -23,6 +23,13 @@ The rows (batch 64 on 28x28 images unless said):
     vae          Kingma and Welling's MLP VAE (minigan/vae/): encoder 784-400-(20, 20),
                  decoder 20-400-784, tanh, batch 100, Adam; one iteration binarises
                  the batch, draws eps, and takes one step on the ELBO
+    pix2pix      U-Net + PatchGAN, batch 16; cyclegan: 2 ResNet generators, 2
+                 PatchGANs, batch 4 (PyTorch nets in bench_img2img.py)
+    srresnet     SRResNet (4 residual blocks of 32), 7x7 -> 28x28, batch 16, MSE
+    srgan        the same G, the strided-conv D, content loss on the bundled
+                 classifier's feature maps + 1e-3 x adversarial, batch 16
+    simgan       refiner (3 blocks of 16) and local D, batch 32, Algorithm 1's
+                 phase (2 refiner steps, 1 D step with the history buffer)
 
 PyTorch (when importable; never a dependency) runs the same architectures,
 initialisations, optimisers and algorithm: the discriminator step makes its

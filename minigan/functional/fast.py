@@ -6,8 +6,11 @@ places also have a fast form that computes the same numbers faster on a CPU:
   * ``matrix_product`` (below; used by matmul and linear): operands that BLAS
     cannot read are copied first, and an inner size of 1 is a broadcast multiply.
   * ``conv_fast.py`` (used by conv2d and conv_transpose2d): the batch-last
-    (C, H, W, N) memory layout, and the transposed convolution's columns made
-    in cache-sized parts.  benchmarks/README.md measures both paths.
+    (C, H, W, N) memory layout, the transposed convolution's columns made in
+    cache-sized parts, or, at stride 1, the transposed convolution as a
+    convolution with the flipped kernel (no slice-adds); its copies can be split
+    between helper threads (threads.py, off by default).  benchmarks/README.md
+    measures both paths.
 
 ``enabled`` selects them (the default).  Set ``minigan.functional.fast.enabled =
 False`` to run the plain code everywhere; tests/engine/test_fast_paths.py checks
