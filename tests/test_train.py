@@ -179,6 +179,28 @@ def test_resume_is_bit_identical(tmp_path, model):
     assert steps == sorted(steps) and steps[-1] == 6
 
 
+def test_a_run_written_with_one_activation_key_resumes_exactly(tmp_path):
+    """config.json as runs wrote it before g_activation/d_activation: one "activation",
+    which was D's (G's was ReLU on toy data).  It resumes bit for bit, and the rewritten
+    config.json names both."""
+    common = ["--model", "gan", "--dataset", "ring", "--batch-size", "32", "--seed", "3"]
+    train(tmp_path, *common, "--iterations", "6", "--out", str(tmp_path / "straight"))
+    train(tmp_path, *common, "--iterations", "3", "--out", str(tmp_path / "old"))
+    path = tmp_path / "old" / "config.json"
+    config = json.loads(path.read_text())
+    assert (config.pop("g_activation"), config.pop("d_activation")) == ("relu", "leaky_relu")
+    path.write_text(json.dumps(dict(config, activation="leaky_relu")))
+    train(tmp_path, "--resume", str(tmp_path / "old"), "--iterations", "6")
+    a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
+    b = checkpoint_arrays(tmp_path / "old" / "checkpoint.npz")
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    config = json.loads(path.read_text())
+    assert "activation" not in config
+    assert (config["g_activation"], config["d_activation"]) == ("relu", "leaky_relu")
+
+
 def test_looking_at_a_run_does_not_change_it(tmp_path):
     """Pictures and scores draw their own noise: sampling every step or never gives
     the same parameters (and so resuming, which scores at other steps, is exact)."""
