@@ -42,6 +42,15 @@ def checkpoint_arrays(path):
         return {k: f[k] for k in f.files}
 
 
+def assert_same_checkpoints(run_a, run_b):
+    """The checkpoints of two run folders hold the same arrays, bit for bit."""
+    a = checkpoint_arrays(run_a / "checkpoint.npz")
+    b = checkpoint_arrays(run_b / "checkpoint.npz")
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
 def one_error_line(proc):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
@@ -169,11 +178,7 @@ def test_resume_is_bit_identical(tmp_path, model):
     train(tmp_path, *common, "--iterations", "6", "--out", str(tmp_path / "straight"))
     train(tmp_path, *common, "--iterations", "3", "--out", str(tmp_path / "split"))
     train(tmp_path, "--resume", str(tmp_path / "split"), "--iterations", "6")
-    a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
-    b = checkpoint_arrays(tmp_path / "split" / "checkpoint.npz")
-    assert a.keys() == b.keys()
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert_same_checkpoints(tmp_path / "straight", tmp_path / "split")
     steps = [json.loads(line)["step"] for line in
              (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and steps[-1] == 6
@@ -191,11 +196,7 @@ def test_a_run_written_with_one_activation_key_resumes_exactly(tmp_path):
     assert (config.pop("g_activation"), config.pop("d_activation")) == ("relu", "leaky_relu")
     path.write_text(json.dumps(dict(config, activation="leaky_relu")))
     train(tmp_path, "--resume", str(tmp_path / "old"), "--iterations", "6")
-    a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
-    b = checkpoint_arrays(tmp_path / "old" / "checkpoint.npz")
-    assert a.keys() == b.keys()
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert_same_checkpoints(tmp_path / "straight", tmp_path / "old")
     config = json.loads(path.read_text())
     assert "activation" not in config
     assert (config["g_activation"], config["d_activation"]) == ("relu", "leaky_relu")
@@ -209,10 +210,7 @@ def test_looking_at_a_run_does_not_change_it(tmp_path):
           "--out", str(tmp_path / "often"))
     train(tmp_path, *common, "--sample-every", "100", "--checkpoint-every", "100",
           "--out", str(tmp_path / "rarely"))
-    a = checkpoint_arrays(tmp_path / "often" / "checkpoint.npz")
-    b = checkpoint_arrays(tmp_path / "rarely" / "checkpoint.npz")
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert_same_checkpoints(tmp_path / "often", tmp_path / "rarely")
 
 
 def test_refuses_to_overwrite_a_run(tmp_path):
