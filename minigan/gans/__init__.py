@@ -67,12 +67,13 @@ RECIPES = {
 }
 
 # Sizes that depend on the data, not on the paper, and the MLP generator's hidden
-# activation.  The MLP nets' activations are chosen here and in RECIPES only, one key per
-# net, as the papers choose them per net (Goodfellow et al.: ReLU G, maxout D; DCGAN's
-# guideline: ReLU in G, LeakyReLU in D).  D: LeakyReLU(0.2) (defaults), ReLU in the
-# wgan-gp toy script.  G: ReLU on toy data, LeakyReLU(0.2) on images; with LeakyReLU in
-# the toy G as well the vanilla GAN no longer collapses on the ring (8 of 8 modes, 40%
-# high quality, measured), and the README's results and lesson 10 were made with these.
+# activation.  The MLP nets' activations are recipe settings, one key per net, as the
+# papers choose them per net (Goodfellow et al.: ReLU G, maxout D; DCGAN's guideline:
+# ReLU in G, LeakyReLU in D): d_activation LeakyReLU(0.2) (``defaults``), ReLU in the
+# wgan-gp toy script (RECIPES); g_activation ReLU on toy data, LeakyReLU(0.2) on images
+# (here).  With LeakyReLU in the toy G as well, the vanilla GAN no longer collapses on
+# the ring (8 of 8 modes, 40% high quality, measured); the README's results and lesson
+# 10 were made with these nets.
 DATA_DEFAULTS = {
     "toy1d": dict(latent_dim=2, batch_size=256, hidden=(128, 128, 128), iterations=3000,
                   g_activation="relu"),
@@ -105,8 +106,8 @@ def defaults(model, kind, recipe="quick"):
     paper_toy = paper.pop("toy_paper", quick_toy)
     toy = paper_toy if recipe == "paper" else quick_toy
     config = dict(g_loss="non-saturating", clip=0.01, gp_lambda=10.0, betas=(0.5, 0.999),
-                  lr_decay="none",
-                  d_activation="leaky_relu", arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
+                  lr_decay="none", d_activation="leaky_relu",
+                  arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
     config.update(DATA_DEFAULTS.get(kind, DATA_DEFAULTS["image"]))   # translation data: refused later
     config.update(paper)
     if kind != "image":
