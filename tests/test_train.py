@@ -63,6 +63,18 @@ def gan_ring_run(tmp_path_factory):
     return cwd / "gan-ring"
 
 
+CGAN_RING = ["--model", "cgan", "--dataset", "ring", "--iterations", "4", "--seed", "2"]
+
+
+@pytest.fixture(scope="module")
+def cgan_ring_run(tmp_path_factory):
+    """A short cgan run on the ring that draws no pictures before the end (4 steps)."""
+    cwd = tmp_path_factory.mktemp("shared")
+    train(cwd, *CGAN_RING, "--sample-every", "100", "--checkpoint-every", "100",
+          "--out", str(cwd / "cgan-ring"))
+    return cwd / "cgan-ring"
+
+
 def copy_run(run_dir, tmp_path):
     return Path(shutil.copytree(run_dir, tmp_path / "r"))
 
@@ -218,15 +230,13 @@ def test_resume_is_bit_identical(tmp_path, model):
     assert steps == sorted(steps) and steps[-1] == 6
 
 
-def test_looking_at_a_run_does_not_change_it(tmp_path):
-    """Pictures and scores draw their own noise: sampling every step or never gives
-    the same parameters (and so resuming, which scores at other steps, is exact)."""
-    common = ["--model", "cgan", "--dataset", "ring", "--iterations", "4", "--seed", "2"]
-    train(tmp_path, *common, "--sample-every", "1", "--checkpoint-every", "1",
+def test_looking_at_a_run_does_not_change_it(tmp_path, cgan_ring_run):
+    """Pictures and scores draw their own noise: sampling every step or never (the
+    shared run) gives the same parameters (and so resuming, which scores at other
+    steps, is exact)."""
+    train(tmp_path, *CGAN_RING, "--sample-every", "1", "--checkpoint-every", "1",
           "--out", str(tmp_path / "often"))
-    train(tmp_path, *common, "--sample-every", "100", "--checkpoint-every", "100",
-          "--out", str(tmp_path / "rarely"))
-    assert_same_checkpoints(tmp_path / "often", tmp_path / "rarely")
+    assert_same_checkpoints(tmp_path / "often", cgan_ring_run)
 
 
 def test_refuses_to_overwrite_a_run(tmp_path, gan_ring_run):
@@ -348,10 +358,15 @@ def test_help_lists_recipes_and_every_default():
     ("wgan", ("gp_lambda", "g_loss", "betas"), ("clip", "hidden")),
     ("wgan-gp", ("clip", "g_loss"), ("gp_lambda", "betas")),
 ])
-def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, model, absent, present):
-    out = tmp_path / "r"
-    train(tmp_path, "--model", model, "--dataset", "ring", "--hidden", "8", "--iterations",
-          "1", "--out", str(out))
+def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, gan_ring_run, model,
+                                                            absent, present):
+    """(The gan case reads the shared run.)  Every MLP run records both activations."""
+    out = gan_ring_run
+    if model != "gan":
+        out = tmp_path / "r"
+        train(tmp_path, "--model", model, "--dataset", "ring", "--hidden", "8",
+              "--iterations", "1", "--out", str(out))
+    present += ("g_activation", "d_activation", "hidden")
     config = json.loads((out / "config.json").read_text())
     assert not [k for k in absent if k in config] and all(k in config for k in present)
 
@@ -389,9 +404,8 @@ def test_sample_command(tmp_path, gan_ring_run):
     assert proc.returncode == 2 and "cgan" in one_error_line(proc)
 
 
-def test_sample_command_with_label(tmp_path):
-    out = tmp_path / "c"
-    train(tmp_path, "--model", "cgan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
+def test_sample_command_with_label(tmp_path, cgan_ring_run):
+    out = copy_run(cgan_ring_run, tmp_path)
     run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "3",
          "--out", str(tmp_path / "c3.npy")], tmp_path)
     assert np.load(tmp_path / "c3.npy").shape == (5, 2)
