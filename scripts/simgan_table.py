@@ -69,6 +69,13 @@ def main(argv=None):
     p.add_argument("--refined", nargs="+", action="append", default=[],
                    metavar=("LABEL", "RUN"), help="a row: its label, then simgan run folders")
     args = p.parse_args(argv)
+    for label, *runs in args.refined:
+        if not runs:
+            p.error(f"--refined {label!r} names no run folder")
+        for run_dir in runs:
+            if not all(os.path.isfile(os.path.join(run_dir, f))
+                       for f in ("config.json", "checkpoint.npz")):
+                p.error(f"{run_dir} is not a finished simgan run (config.json, checkpoint.npz)")
     synthetic = load_dataset("synthetic-digits")
     real = load_dataset("mnist-sr", split="test", download=False, quiet=True)
     raw_reading = image_metrics.predict(synthetic.x)
