@@ -5,7 +5,7 @@ import pytest
 
 import minigan as mg
 from minigan import gans
-from minigan.data.synthetic import render, synthetic_digits
+from minigan.data.synthetic import FONTS, fill, glyph, render, synthetic_digits
 from minigan.gans.simgan import ImageHistory, l1_loss, local_adversarial_loss
 
 
@@ -17,15 +17,48 @@ def test_synthetic_digits_are_deterministic_balanced_and_in_range():
     assert y.tolist() == list(range(10)) * 2
     assert x.min() >= -1 and x.max() <= 1
     assert not np.array_equal(synthetic_digits(20, seed=4)[0], x)
+    assert not np.array_equal(synthetic_digits(20, seed=3, random_pen=True)[0], x)
 
 
-def test_render_keeps_the_counters_of_0_and_8_empty_and_grows_strokes():
-    pose = dict(font="DejaVuSans.ttf", height=20, rotation=0, shear=0, stretch=1,
-                shift=(0, 0))
-    zero = render(0, stroke=0, **pose)
+POSE = dict(font="DejaVuSans.ttf", size=20, rotation=0, shear=0, stretch=1, warp=None,
+            shift=(0, 0))
+
+
+def test_render_keeps_the_counters_of_0_and_8_empty_and_the_pen_grows_strokes():
+    zero = render(0, stroke=0, **POSE)
     assert zero[14, 14] == -1.0                   # the hole in the middle is background
     assert (zero > 0).mean() > 0.1                # and there is ink around it
-    assert (render(1, stroke=1.5, **pose) > 0).sum() > (render(1, stroke=0, **pose) > 0).sum()
+    assert render(8, stroke=0, **POSE)[9:19, 14].min() == -1.0   # a counter of the 8
+    assert (render(1, stroke=1, **POSE) > -1).sum() > (render(1, stroke=0, **POSE) > -1).sum()
+
+
+def test_render_normalises_size_and_centre_of_mass_as_mnist():
+    """The long side of the ink's box is `size`; the centre of mass is the image centre."""
+    for digit, font in [(2, "DejaVuSerif.ttf"), (7, "cmr10.ttf"), (1, "STIXGeneral.ttf")]:
+        image = render(digit, stroke=0, **dict(POSE, font=font, size=18))
+        ink = (image + 1) / 2
+        rows, cols = np.nonzero(ink > 0)
+        long_side = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+        assert 18 <= long_side <= 19              # whole pixels touched by an 18-pixel box
+        weights = ink / ink.sum()
+        grid = np.arange(28)
+        centre = (weights.sum(1) @ grid, weights.sum(0) @ grid)
+        assert np.allclose(centre, 13.5, atol=0.3)     # pixel centres run 0..27
+
+
+def test_fill_agrees_with_matplotlibs_point_in_polygon():
+    """The scanline even-odd fill against matplotlib's contains_points, at the 4x
+    sub-pixel centres, for a few glyphs with counters."""
+    from matplotlib.path import Path as MplPath
+    centres = (np.arange(112) + 0.5) / 4
+    gx, gy = np.meshgrid(centres, centres)
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    for digit, font in [(8, "DejaVuSans.ttf"), (4, "cmr10.ttf"), (0, FONTS[-1])]:
+        contours = [c * [15, -19] + [13.3, 14.1] for c in glyph(font, digit)]
+        inside = np.zeros(len(points), dtype=bool)
+        for c in contours:
+            inside ^= MplPath(c).contains_points(points)
+        np.testing.assert_array_equal(fill(contours), inside.reshape(112, 112))
 
 
 def test_history_buffer_fills_then_replaces_and_samples_only_pushed_images():
