@@ -33,16 +33,23 @@ def edges():
 
 # ------------------------------------------------------------------ data
 
-def test_outline_is_the_thresholded_morphological_gradient_by_loops():
+def test_outline_is_the_half_resolution_boundary_by_loops():
     rng = np.random.default_rng(0)
-    images = (rng.random((3, 9, 9)) * 255).astype(np.uint8)
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), mode="symmetric")  # scipy's 'reflect'
+    images = (rng.random((3, 10, 10)) ** 0.5 * 255).astype(np.uint8)
+    images[0, :2, :2] = (120, 136), (128, 128)    # a block mean of exactly 128 is ink
     expected = np.zeros_like(images)
     for n in range(3):
-        for i in range(9):
-            for j in range(9):
-                window = padded[n, i:i + 3, j:j + 3].astype(int)
-                expected[n, i, j] = 255 if window.max() - window.min() >= 128 else 0
+        ink = np.zeros((5, 5), bool)
+        for i in range(5):                        # the 2x2 block means, thresholded
+            for j in range(5):
+                ink[i, j] = images[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2].mean() >= 128
+        for i in range(5):
+            for j in range(5):                    # ink with a paper 4-neighbour (or the frame)
+                neighbours = [ink[p, q] if 0 <= p < 5 and 0 <= q < 5 else False
+                              for p, q in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1))]
+                if ink[i, j] and not all(neighbours):
+                    expected[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2] = 255
+    assert 0 < (expected > 0).mean() < (images >= 128).mean()   # some ink is interior
     np.testing.assert_array_equal(translation.outline(images), expected)
 
 

@@ -39,7 +39,7 @@ def describe(model):
         return (f"cGAN + {r['l1_lambda']:g} L1 (--objective l1+cgan | l1 | cgan), U-Net and "
                 f"16x16 PatchGAN, batch {r['batch_size']}; data: mnist-edges, fashion-edges")
     return (f"least squares + {r['cycle_lambda']:g} cycle + {r['identity_weight']:g}x that "
-            f"identity (--objective full | gan | gan+forward), pool {r['pool_size']}, "
+            f"identity (--objective full | cycle | gan | gan+forward), pool {r['pool_size']}, "
             f"hold-linear decay, batch {r['batch_size']}; data: mnist-thickness")
 
 
