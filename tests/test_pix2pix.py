@@ -166,6 +166,32 @@ def test_objectives_weigh_the_losses_as_eq_4(edges):
         _model("gan")
 
 
+def test_translate_runs_g_as_in_training_and_leaves_it_as_it_was(edges):
+    """The paper's test protocol: dropout on, batch norm on the translated batch's own
+    statistics; deterministic, and the model's state and generator untouched."""
+    model = _model("l1+cgan")
+    for _ in range(2):
+        model.train_step(_batches(edges))
+    before = {k: v.copy() for k, v in model.G.state_dict().items()}
+    rng_before = model.rng.bit_generator.state
+    a = edges.test_x[:8, :1]
+    out = model.translate(a)
+    np.testing.assert_array_equal(out, model.translate(a))          # the same images, twice
+    for k, v in model.G.state_dict().items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)      # running stats kept
+    assert model.rng.bit_generator.state == rng_before and model.G.training
+    for m in model.G.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = 0.0                                               # dropout off by hand:
+    no_dropout = model.translate(a)
+    assert np.abs(out - no_dropout).max() > 1e-3                    # so it was on
+    alone = model.translate(a[:1])                                  # batch statistics: row 0
+    assert np.abs(alone[0] - no_dropout[0]).max() > 1e-3            # depends on the others
+    model.G.eval()
+    model.translate(a)
+    assert not model.G.training                                     # its mode is restored
+
+
 # ------------------------------------------------------------------ scores
 
 def test_scores_against_hand_computed_values():
