@@ -221,7 +221,7 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
     for name in ("config.json", "losses.png", "samples_final.png"):
         assert (out / name).exists()
     final = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()][-1]
-    assert final["final"] and {"l1", "psnr", "accuracy", "fid"} <= set(final)
+    assert final["final"] and {"l1", "psnr", "sharpness", "accuracy", "fid"} <= set(final)
     # minigan.translate gives the trained model's translation
     np.save(tmp_path / "a.npy", edges.test_x[:6, :1])
     run(["minigan.translate", "--run", str(out), "--input", str(tmp_path / "a.npy"),
