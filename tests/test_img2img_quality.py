@@ -28,6 +28,9 @@ def test_pix2pix_ablation_directions(tmp_path):
     assert full["accuracy"] > 0.9 and l1["accuracy"] > 0.9
     assert full["fid"] < 0.8 * cgan["fid"]          # the L1 term fixes cGAN's content
     assert full["l1"] < cgan["l1"]
+    # L1 alone blurs (less sharp than the real digits); the adversarial term sharpens
+    assert l1["sharpness"] < 0.95 * l1["sharpness_target"]
+    assert full["sharpness"] > 1.1 * l1["sharpness"] and cgan["sharpness"] > 1.1 * l1["sharpness"]
 
 
 @pytest.mark.slow
