@@ -36,12 +36,17 @@ def test_pix2pix_ablation_directions(tmp_path):
 @pytest.mark.slow
 def test_cyclegan_keeps_the_digit_only_with_the_cycle(tmp_path):
     scores = {}
-    for objective in ("full", "gan"):
+    for objective in ("full", "cycle", "gan"):
         out = tmp_path / objective
         train(tmp_path, "--model", "cyclegan", "--dataset", "mnist-thickness", "--objective",
               objective, "--out", str(out))
         scores[objective] = final_scores(out)
-    full, gan = scores["full"], scores["gan"]
+    full, cycle, gan = scores["full"], scores["cycle"], scores["gan"]
     for d in ("a2b", "b2a"):
         assert full[f"accuracy_{d}"] > gan[f"accuracy_{d}"] + 0.3
         assert full[f"l1_{d}"] < full[f"l1_identity_{d}"]
+        # the paper's eq. (3): issue 14's targets, the digit kept, the thickness matched,
+        # and under half the identity map's L1 to the true partner
+        assert cycle[f"accuracy_{d}"] > 0.9
+        assert abs(cycle[f"ink_{d}"] / cycle[f"ink_target_{d}"] - 1) < 0.1
+        assert cycle[f"l1_{d}"] < 0.5 * cycle[f"l1_identity_{d}"]
