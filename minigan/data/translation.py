@@ -6,8 +6,9 @@ Paired, ``mnist-edges`` (pix2pix's edges2shoes at 28x28):
     at 128 of 255 into an ink mask, and its boundary kept: the ink pixels with a
     background pixel among their 4 neighbours (the frame counts as background), that
     is the mask minus its erosion by a cross.  Each 14x14 pixel is then drawn as a
-    2x2 block, +1 on the outline, -1 elsewhere.  At 14x14 most strokes are one or two pixels wide, so for them the
-    outline is the stroke itself, and faint stretches of stroke break off.
+    2x2 block, +1 on the outline, -1 elsewhere.  At 14x14 most strokes are one or
+    two pixels wide, so for them the outline is the stroke itself, and faint
+    stretches of stroke break off.
     Why half resolution: the full-resolution outline (the thresholded 3x3
     morphological gradient) marks both sides of every stroke and so pins down almost
     every pixel of the digit; L1 alone then has nothing to blur and scored best (93.2%

@@ -167,7 +167,7 @@ def run_as_in_training(net, x, batch=250):
     dropout generators) is restored afterwards.  Raw result."""
     from .. import backend
     xp = backend.get_array_module(x)
-    state = {k: v.copy() for k, v in net.state_dict().items()}
+    state = net.state_dict()                          # host copies
     drops = [m for m in net.modules() if isinstance(m, nn.Dropout)]
     generators = [m.generator for m in drops]
     masks = backend.default_rng(TEST_SEED)
