@@ -325,7 +325,7 @@ def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
     else:
         G = Net(mlp((z_dim, *hidden, n_pixels), lrelu if image else nn.ReLU,
                     nn.Tanh if image else None), False, shape)
-        d_act = nn.ReLU if config["activation"] == "relu" else lrelu
+        d_act = nn.ReLU if config["d_activation"] == "relu" else lrelu
         D = Net(mlp((n_pixels, *hidden[::-1], 1), d_act), True, None)
     if conv:                                      # minigan.gans.dcgan_init
         for m in itertools.chain(G.modules(), D.modules()):

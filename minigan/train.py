@@ -310,8 +310,8 @@ def settings_used(config):
     if config.get("optimizer") == "rmsprop":
         used.pop("betas", None)
     if config.get("arch") == "conv" and config["model"] in gans.MODELS:
-        used.pop("hidden", None)
-        used.pop("activation", None)
+        for key in ("hidden", "g_activation", "d_activation"):
+            used.pop(key, None)
     return used
 
 
@@ -441,6 +441,11 @@ def read_config(path):
                          "from a copy or start a new run")
     if config["model"] == "vae":
         return {**vae.defaults(KINDS[config["dataset"]], config.get("arch")), **config}
+    if "activation" in config:
+        # Written before g_activation and d_activation: its one "activation" was D's,
+        # and G's was then fixed by the data, ReLU on toy sets and LeakyReLU on images.
+        config["d_activation"] = config.pop("activation")
+        config["g_activation"] = "leaky_relu" if KINDS[config["dataset"]] == "image" else "relu"
     return {**gans.defaults(config["model"], KINDS[config["dataset"]]), **config}
 
 

@@ -6,10 +6,12 @@ long, so these tests check plumbing, files and errors, not sample quality
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,6 +42,41 @@ def checkpoint_arrays(path):
     """Every array in a checkpoint, by key (parameters, buffers, optimiser moments)."""
     with np.load(path) as f:
         return {k: f[k] for k in f.files}
+
+
+def assert_same_checkpoints(run_a, run_b):
+    """The checkpoints of two run folders hold the same arrays, bit for bit."""
+    a = checkpoint_arrays(run_a / "checkpoint.npz")
+    b = checkpoint_arrays(run_b / "checkpoint.npz")
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+@pytest.fixture(scope="module")
+def gan_ring_run(tmp_path_factory):
+    """One short run (gan on the ring, seed 1, 3 steps) that several tests read; a test
+    that writes to a run takes a copy (``copy_run``)."""
+    cwd = tmp_path_factory.mktemp("shared")
+    train(cwd, "--model", "gan", "--dataset", "ring", "--iterations", "3", "--seed", "1",
+          "--out", str(cwd / "gan-ring"))
+    return cwd / "gan-ring"
+
+
+CGAN_RING = ["--model", "cgan", "--dataset", "ring", "--iterations", "4", "--seed", "2"]
+
+
+@pytest.fixture(scope="module")
+def cgan_ring_run(tmp_path_factory):
+    """A short cgan run on the ring that draws no pictures before the end (4 steps)."""
+    cwd = tmp_path_factory.mktemp("shared")
+    train(cwd, *CGAN_RING, "--sample-every", "100", "--checkpoint-every", "100",
+          "--out", str(cwd / "cgan-ring"))
+    return cwd / "cgan-ring"
+
+
+def copy_run(run_dir, tmp_path):
+    return Path(shutil.copytree(run_dir, tmp_path / "r"))
 
 
 def one_error_line(proc):
@@ -107,9 +144,9 @@ def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
     assert json.loads((out / "config.json").read_text())["g_loss"] == "minimax"
 
 
-def test_same_seed_same_run_other_seed_other_run(tmp_path):
-    runs = {}
-    for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
+def test_same_seed_same_run_other_seed_other_run(tmp_path, gan_ring_run):
+    runs = {"a": checkpoint_arrays(gan_ring_run / "checkpoint.npz")}      # seed 1
+    for name, seed in (("b", "1"), ("c", "2")):
         train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "3",
               "--seed", seed, "--out", str(tmp_path / name))
         runs[name] = checkpoint_arrays(tmp_path / name / "checkpoint.npz")
@@ -158,47 +195,56 @@ def test_data_dir_flag_reads_idx_files(tmp_path):
 
 # ---------------------------------------------------------------- resume
 
+def write_config_as_before_two_activation_keys(path):
+    """config.json as runs wrote it before g_activation/d_activation: one "activation",
+    which was D's (G's was ReLU on toy data, LeakyReLU on images)."""
+    config = json.loads(path.read_text())
+    config["activation"] = config.pop("d_activation")
+    del config["g_activation"]
+    path.write_text(json.dumps(config))
+
+
 @pytest.mark.parametrize("model", ["gan", "wgan-gp", "dcgan"])
 def test_resume_is_bit_identical(tmp_path, model):
     """N iterations, then resume to 2N, equals 2N straight: every array, bit for bit.
 
     With a constant learning rate: a linear decay (wgan-gp's toy default) is a function
-    of --iterations, so lengthening a run on resume stretches its schedule by design."""
+    of --iterations, so lengthening a run on resume stretches its schedule by design.
+    The gan run is resumed from a config.json written the old way, with one
+    "activation": it resumes exactly too, and the rewritten config.json names both."""
     common = ["--model", model, "--dataset", "ring", "--batch-size", "32", "--seed", "3",
               "--lr-decay", "none"]
     train(tmp_path, *common, "--iterations", "6", "--out", str(tmp_path / "straight"))
     train(tmp_path, *common, "--iterations", "3", "--out", str(tmp_path / "split"))
+    config_path = tmp_path / "split" / "config.json"
+    if model == "gan":
+        write_config_as_before_two_activation_keys(config_path)
     train(tmp_path, "--resume", str(tmp_path / "split"), "--iterations", "6")
-    a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
-    b = checkpoint_arrays(tmp_path / "split" / "checkpoint.npz")
-    assert a.keys() == b.keys()
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    config = json.loads(config_path.read_text())
+    assert "activation" not in config
+    assert (config["g_activation"], config["d_activation"]) == \
+        (("relu", "relu") if model == "wgan-gp" else ("relu", "leaky_relu"))
+    assert_same_checkpoints(tmp_path / "straight", tmp_path / "split")
     steps = [json.loads(line)["step"] for line in
              (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and steps[-1] == 6
 
 
-def test_looking_at_a_run_does_not_change_it(tmp_path):
-    """Pictures and scores draw their own noise: sampling every step or never gives
-    the same parameters (and so resuming, which scores at other steps, is exact)."""
-    common = ["--model", "cgan", "--dataset", "ring", "--iterations", "4", "--seed", "2"]
-    train(tmp_path, *common, "--sample-every", "1", "--checkpoint-every", "1",
+def test_looking_at_a_run_does_not_change_it(tmp_path, cgan_ring_run):
+    """Pictures and scores draw their own noise: sampling every step or never (the
+    shared run) gives the same parameters (and so resuming, which scores at other
+    steps, is exact)."""
+    train(tmp_path, *CGAN_RING, "--sample-every", "1", "--checkpoint-every", "1",
           "--out", str(tmp_path / "often"))
-    train(tmp_path, *common, "--sample-every", "100", "--checkpoint-every", "100",
-          "--out", str(tmp_path / "rarely"))
-    a = checkpoint_arrays(tmp_path / "often" / "checkpoint.npz")
-    b = checkpoint_arrays(tmp_path / "rarely" / "checkpoint.npz")
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert_same_checkpoints(tmp_path / "often", cgan_ring_run)
 
 
-def test_refuses_to_overwrite_a_run(tmp_path):
-    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1",
-          "--out", str(tmp_path / "r"))
+def test_refuses_to_overwrite_a_run(tmp_path, gan_ring_run):
+    out = copy_run(gan_ring_run, tmp_path)
     proc = train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1",
-                 "--out", str(tmp_path / "r"), check=False)
+                 "--out", str(out), check=False)
     assert proc.returncode == 2 and "--resume" in one_error_line(proc)
+    assert_same_checkpoints(out, gan_ring_run)                # the run is untouched
 
 
 # ------------------------------------------------------- stops and errors
@@ -266,9 +312,8 @@ def test_unwritable_out(tmp_path):
     assert proc.returncode == 2 and "cannot write" in one_error_line(proc)
 
 
-def test_resume_with_another_model_or_shape_is_refused(tmp_path):
-    out = tmp_path / "r"
-    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
+def test_resume_with_another_model_or_shape_is_refused(tmp_path, gan_ring_run):
+    out = copy_run(gan_ring_run, tmp_path)
     proc = train(tmp_path, "--resume", str(out), "--model", "wgan", check=False)
     assert proc.returncode == 2 and "--model wgan (the run has gan)" in one_error_line(proc)
     config = json.loads((out / "config.json").read_text())
@@ -280,11 +325,10 @@ def test_resume_with_another_model_or_shape_is_refused(tmp_path):
     assert proc.returncode == 2 and "no config.json" in one_error_line(proc)
 
 
-def test_corrupt_checkpoint_is_one_line(tmp_path):
-    out = tmp_path / "r"
-    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "1", "--out", str(out))
+def test_corrupt_checkpoint_is_one_line(tmp_path, gan_ring_run):
+    out = copy_run(gan_ring_run, tmp_path)
     (out / "checkpoint.npz").write_bytes(b"PK\x03\x04 not really a zip")
-    proc = train(tmp_path, "--resume", str(out), "--iterations", "2", check=False)
+    proc = train(tmp_path, "--resume", str(out), "--iterations", "4", check=False)
     assert proc.returncode == 2 and "checkpoint.npz" in one_error_line(proc)
 
 
@@ -314,10 +358,15 @@ def test_help_lists_recipes_and_every_default():
     ("wgan", ("gp_lambda", "g_loss", "betas"), ("clip", "hidden")),
     ("wgan-gp", ("clip", "g_loss"), ("gp_lambda", "betas")),
 ])
-def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, model, absent, present):
-    out = tmp_path / "r"
-    train(tmp_path, "--model", model, "--dataset", "ring", "--hidden", "8", "--iterations",
-          "1", "--out", str(out))
+def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, gan_ring_run, model,
+                                                            absent, present):
+    """(The gan case reads the shared run.)  Every MLP run records both activations."""
+    out = gan_ring_run
+    if model != "gan":
+        out = tmp_path / "r"
+        train(tmp_path, "--model", model, "--dataset", "ring", "--hidden", "8",
+              "--iterations", "1", "--out", str(out))
+    present += ("g_activation", "d_activation", "hidden")
     config = json.loads((out / "config.json").read_text())
     assert not [k for k in absent if k in config] and all(k in config for k in present)
 
@@ -334,9 +383,8 @@ def test_offline_notice_once_per_run(tmp_path):
 
 # ---------------------------------------------------------------- sample
 
-def test_sample_command(tmp_path):
-    out = tmp_path / "r"
-    train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
+def test_sample_command(tmp_path, gan_ring_run):
+    out = copy_run(gan_ring_run, tmp_path)
     run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "s.npy")],
         tmp_path)
     x = np.load(tmp_path / "s.npy")
@@ -356,9 +404,8 @@ def test_sample_command(tmp_path):
     assert proc.returncode == 2 and "cgan" in one_error_line(proc)
 
 
-def test_sample_command_with_label(tmp_path):
-    out = tmp_path / "c"
-    train(tmp_path, "--model", "cgan", "--dataset", "ring", "--iterations", "2", "--out", str(out))
+def test_sample_command_with_label(tmp_path, cgan_ring_run):
+    out = copy_run(cgan_ring_run, tmp_path)
     run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "3",
          "--out", str(tmp_path / "c3.npy")], tmp_path)
     assert np.load(tmp_path / "c3.npy").shape == (5, 2)

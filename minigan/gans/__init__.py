@@ -46,10 +46,10 @@ RECIPES = {
     "wgan-gp": dict(optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9), n_critic=5,
                     gp_lambda=10.0,
                     toy=dict(gp_lambda=0.1, betas=(0.5, 0.9), hidden=(128, 128, 128),
-                             activation="relu", lr_g=1e-3, lr_d=1e-3, lr_decay="linear",
-                             iterations=4000),
+                             g_activation="relu", d_activation="relu", lr_g=1e-3, lr_d=1e-3,
+                             lr_decay="linear", iterations=4000),
                     toy_paper=dict(gp_lambda=0.1, betas=(0.5, 0.9), hidden=(512, 512, 512),
-                                   activation="relu")),
+                                   g_activation="relu", d_activation="relu")),
     "cgan": dict(optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1),
     # Ledig et al.: Adam(beta1 0.9), lr 1e-4, batch 16; SRGAN fine-tunes a trained SRResNet
     # with content loss + 1e-3 x adversarial loss.  Nets: 4 residual blocks of 32 channels.
@@ -66,11 +66,21 @@ RECIPES = {
                    refiner_channels=16, refiner_blocks=3, pretrain_r=200, pretrain_d=50),
 }
 
-# Sizes that depend on the data, not on the paper.
+# Sizes that depend on the data, not on the paper, and the MLP generator's hidden
+# activation.  The MLP nets' activations are recipe settings, one key per net, as the
+# papers choose them per net (Goodfellow et al.: ReLU G, maxout D; DCGAN's guideline:
+# ReLU in G, LeakyReLU in D): d_activation LeakyReLU(0.2) (``defaults``), ReLU in the
+# wgan-gp toy script (RECIPES); g_activation ReLU on toy data, LeakyReLU(0.2) on images
+# (here).  With LeakyReLU in the toy G as well, the vanilla GAN no longer collapses on
+# the ring (8 of 8 modes, 40% high quality, measured); the README's results and lesson
+# 10 were made with these nets.
 DATA_DEFAULTS = {
-    "toy1d": dict(latent_dim=2, batch_size=256, hidden=(128, 128, 128), iterations=3000),
-    "toy2d": dict(latent_dim=2, batch_size=256, hidden=(128, 128, 128), iterations=3000),
-    "image": dict(latent_dim=100, batch_size=64, hidden=(256, 512, 1024), iterations=3000),
+    "toy1d": dict(latent_dim=2, batch_size=256, hidden=(128, 128, 128), iterations=3000,
+                  g_activation="relu"),
+    "toy2d": dict(latent_dim=2, batch_size=256, hidden=(128, 128, 128), iterations=3000,
+                  g_activation="relu"),
+    "image": dict(latent_dim=100, batch_size=64, hidden=(256, 512, 1024), iterations=3000,
+                  g_activation="leaky_relu"),
 }
 
 # Which networks a model uses on images by default ("conv" or "mlp").
@@ -96,8 +106,8 @@ def defaults(model, kind, recipe="quick"):
     paper_toy = paper.pop("toy_paper", quick_toy)
     toy = paper_toy if recipe == "paper" else quick_toy
     config = dict(g_loss="non-saturating", clip=0.01, gp_lambda=10.0, betas=(0.5, 0.999),
-                  lr_decay="none",
-                  activation="leaky_relu", arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
+                  lr_decay="none", d_activation="leaky_relu",
+                  arch="mlp" if kind != "image" else DEFAULT_ARCH[model])
     config.update(DATA_DEFAULTS.get(kind, DATA_DEFAULTS["image"]))   # translation data: refused later
     config.update(paper)
     if kind != "image":
@@ -127,19 +137,16 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     conv = image and config["arch"] == "conv"
     z, hidden = config["latent_dim"], tuple(config["hidden"])
     batch_norm = model == "dcgan" and not conv
-    # The MLPs' hidden activations, chosen here only (the conv nets keep DCGAN's).  D's is
-    # the recipe's; G's is ReLU on toy data and LeakyReLU(0.2) on images, whatever the
-    # recipe says: with the recipe's LeakyReLU in G as well, the vanilla GAN no longer
-    # collapses on the ring (8 of 8 modes, 40% high quality, measured), and the README's
-    # recorded results and lesson 10's story were made with these nets.
-    d_act, g_act = config["activation"], ("leaky_relu" if image else "relu")
+    # The MLPs' hidden activations, as the recipe gives them (DATA_DEFAULTS says why);
+    # the conv nets keep DCGAN's (ReLU in G, LeakyReLU(0.2) in D) and read neither key.
+    g_act, d_act = (None, None) if conv else (config["g_activation"], config["d_activation"])
     if model == "cgan":
         if conv:
             G = ConditionalConvGenerator(z, num_classes, data_shape[0])
             D = ConditionalConvDiscriminator(num_classes, data_shape[0])
         else:
             G = ConditionalMLPGenerator(z, num_classes, data_shape, hidden, image, g_act)
-            D = ConditionalMLPDiscriminator(num_classes, data_shape, hidden[::-1])
+            D = ConditionalMLPDiscriminator(num_classes, data_shape, hidden[::-1], d_act)
     elif conv:
         G = DCGANGenerator(z, data_shape[0])
         D = DCGANDiscriminator(data_shape[0], batch_norm=model != "wgan-gp")

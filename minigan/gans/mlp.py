@@ -12,7 +12,8 @@ from .base import GAN
 from .objectives import GENERATOR_LOSSES, discriminator_loss
 
 
-# The hidden activation of both MLP nets, by the name a recipe gives (config["activation"]).
+# The MLP nets' hidden activations, by the names a recipe gives (config["g_activation"],
+# config["d_activation"]).
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
 
 

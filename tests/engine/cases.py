@@ -1,4 +1,5 @@
-"""Hypothesis strategies for every differentiable function of the engine core.
+"""Hypothesis strategies for every differentiable function: the engine core's, the
+image layers' (translation, super-resolution) and the VAE's.
 
 Each case draws shapes (broadcasting pairs, size-1 axes, 0-d tensors) and a
 seed, and builds float64 NumPy inputs whose values keep away from kinks
@@ -6,11 +7,14 @@ seed, and builds float64 NumPy inputs whose values keep away from kinks
 gradient checks can use tight tolerances.
 
 A case is ``(fn, arrays)``: ``fn`` maps input Tensors to an output Tensor.
+test_functions.py runs every check on every case in CASES.
 """
 import numpy as np
 from hypothesis import strategies as st
 
+import minigan as mg
 import minigan.functional as F
+from minigan import vae
 
 dims = st.integers(1, 3)
 shapes = st.lists(dims, min_size=0, max_size=3).map(tuple)
@@ -223,6 +227,110 @@ def loss_case(draw, name):
     return (lambda x, t: fn(x, t, reduction=reduction)), [first, target]
 
 
+# ------------------------------------------ image layers: translation, super-resolution
+
+images = st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(2, 4),
+                   st.integers(2, 4))
+
+
+@st.composite
+def instance_norm_case(draw):
+    n, c, h, w = draw(images)
+    rng = np.random.default_rng(draw(seeds))
+    x = normal(rng, (n, c, h, w)) + rng.uniform(-2, 2, (n, c, 1, 1))
+    x += 0.5 * np.arange(h * w).reshape(h, w)      # each plane has a clear variance
+    if draw(st.booleans()):
+        return (lambda a, g, b: F.instance_norm(a, g, b)), [x, normal(rng, (c,)),
+                                                             normal(rng, (c,))]
+    return F.instance_norm, [x]
+
+
+@st.composite
+def dropout_case(draw):
+    p = draw(st.sampled_from([0.0, 0.2, 0.5, 0.9]))
+    mask_seed = draw(seeds)
+    rng = np.random.default_rng(draw(seeds))
+
+    def fn(x):     # a fresh generator per call: the same mask at every evaluation
+        return F.dropout(x, p, generator=mg.backend.default_rng(mask_seed))
+    return fn, [normal(rng, draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))]
+
+
+@st.composite
+def reflection_case(draw):
+    n, c, h, w = draw(images)
+    pad = (draw(st.integers(0, w - 1)), draw(st.integers(0, w - 1)),
+           draw(st.integers(0, h - 1)), draw(st.integers(0, h - 1)))
+    rng = np.random.default_rng(draw(seeds))
+    return (lambda x: F.reflection_pad2d(x, pad)), [normal(rng, (n, c, h, w))]
+
+
+@st.composite
+def l1_case(draw):
+    shape = draw(shapes)
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    rng = np.random.default_rng(draw(seeds))
+    x = normal(rng, shape)
+    t = x + away_from_zero(rng, shape, 0.1, 1.0)                 # no kink at x = t
+    return (lambda a, b: F.l1_loss(a, b, reduction=reduction)), [x, t]
+
+
+@st.composite
+def shuffle_case(draw):
+    n, c, r = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(seeds))
+    return (lambda x: F.pixel_shuffle(x, r)), [normal(rng, (n, c * r * r, h, w))]
+
+
+@st.composite
+def unshuffle_case(draw):
+    n, c, r = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(seeds))
+    return (lambda x: F.pixel_unshuffle(x, r)), [normal(rng, (n, c, h * r, w * r))]
+
+
+@st.composite
+def prelu_case(draw):
+    shape = draw(st.sampled_from([(3,), (2, 3), (2, 3, 2), (1, 3, 2, 2)]))
+    k = draw(st.sampled_from([1, 3]))
+    rng = np.random.default_rng(draw(seeds))
+    return F.prelu, [away_from_zero(rng, shape), rng.uniform(-0.5, 0.8, (k,))]
+
+
+# ------------------------------------------------------------ the VAE's functions
+
+@st.composite
+def vae_case(draw, name):
+    """The functions of minigan/vae: Gaussian KL, reparameterisation, log densities,
+    the Bernoulli log-likelihood and logsumexp, on (n, d) inputs."""
+    n, d = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(seeds))
+    mu, log_var = normal(rng, (n, d)), rng.uniform(-1.5, 1.0, (n, d))
+    if name == "gaussian_kl":
+        return vae.gaussian_kl, [mu, log_var]
+    if name == "reparameterize":
+        return vae.reparameterize, [mu, log_var, normal(rng, (n, d))]
+    if name == "gaussian_log_density":
+        return vae.gaussian_log_density, [normal(rng, (n, d)), mu, log_var]
+    if name == "standard_normal_log_density":
+        return vae.standard_normal_log_density, [mu]
+    if name == "bernoulli_log_likelihood":
+        target = rng.integers(0, 2, (n, 1, 2, d)).astype(float)
+        return (lambda logits: vae.bernoulli_log_likelihood(
+            logits, mg.backend.asarray(target.astype(logits.dtype)))), \
+            [3 * normal(rng, (n, 1, 2, d))]
+    axis = draw(st.integers(0, 1))
+    # values far apart, too (central differences need them moderate; test_vae.py has
+    # logsumexp of huge values)
+    scale = draw(st.sampled_from([1.0, 3.0]))
+    return (lambda a: vae.logsumexp(a, axis)), [scale * normal(rng, (n, d))]
+
+
+VAE_FUNCTIONS = ("gaussian_kl", "reparameterize", "gaussian_log_density",
+                 "standard_normal_log_density", "bernoulli_log_likelihood", "logsumexp")
+
 CASES = {
     "add": binary(F.add),
     "sub": binary(F.sub),
@@ -257,4 +365,12 @@ CASES = {
     "binary_cross_entropy_with_logits": loss_case("binary_cross_entropy_with_logits"),
     "binary_cross_entropy": loss_case("binary_cross_entropy"),
     "mse_loss": loss_case("mse_loss"),
+    "instance_norm": instance_norm_case(),
+    "dropout": dropout_case(),
+    "reflection_pad2d": reflection_case(),
+    "l1_loss": l1_case(),
+    "pixel_shuffle": shuffle_case(),
+    "pixel_unshuffle": unshuffle_case(),
+    "prelu": prelu_case(),
+    **{name: vae_case(name) for name in VAE_FUNCTIONS},
 }

@@ -1,114 +1,28 @@
 """The engine pieces image-to-image translation needs: instance norm, dropout,
-reflection padding and the L1 loss.
+reflection padding and the L1 loss: their values against the formulas written out by
+hand with loops, their layers, and dropout's randomness.
 
-Each gets the property tests every differentiable function has (first and second
-derivatives against central differences in float64, dtype kept, no mutation, no
-aliasing, on NumPy and on the strict device stand-in), and a check of its values
-against the formula written out by hand with loops.
+Their derivatives and invariants (1st and 2nd order against central differences,
+dtype kept, no mutation, no aliasing) are checked with every other function's, by
+test_functions.py on the cases in cases.py.
 """
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
 
 import minigan as mg
 import minigan.functional as F
 from minigan import nn
-from cases import normal, seeds
 
 pytestmark = pytest.mark.both_backends
-
-images = st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(2, 4),
-                   st.integers(2, 4))
-
-
-@st.composite
-def instance_norm_case(draw):
-    n, c, h, w = draw(images)
-    rng = np.random.default_rng(draw(seeds))
-    x = normal(rng, (n, c, h, w)) + rng.uniform(-2, 2, (n, c, 1, 1))
-    x += 0.5 * np.arange(h * w).reshape(h, w)      # each plane has a clear variance
-    if draw(st.booleans()):
-        return (lambda a, g, b: F.instance_norm(a, g, b)), [x, normal(rng, (c,)),
-                                                             normal(rng, (c,))]
-    return F.instance_norm, [x]
-
-
-@st.composite
-def dropout_case(draw):
-    p = draw(st.sampled_from([0.0, 0.2, 0.5, 0.9]))
-    mask_seed = draw(seeds)
-    rng = np.random.default_rng(draw(seeds))
-
-    def fn(x):     # a fresh generator per call: the same mask at every evaluation
-        return F.dropout(x, p, generator=mg.backend.default_rng(mask_seed))
-    return fn, [normal(rng, draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))]
-
-
-@st.composite
-def reflection_case(draw):
-    n, c, h, w = draw(images)
-    pad = (draw(st.integers(0, w - 1)), draw(st.integers(0, w - 1)),
-           draw(st.integers(0, h - 1)), draw(st.integers(0, h - 1)))
-    rng = np.random.default_rng(draw(seeds))
-    return (lambda x: F.reflection_pad2d(x, pad)), [normal(rng, (n, c, h, w))]
-
-
-@st.composite
-def l1_case(draw):
-    shape = draw(st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple))
-    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
-    rng = np.random.default_rng(draw(seeds))
-    x = normal(rng, shape)
-    t = x + rng.uniform(0.1, 1.0, shape) * rng.choice([-1.0, 1.0], shape)   # no kink at 0
-    return (lambda a, b: F.l1_loss(a, b, reduction=reduction)), [x, t]
-
-
-CASES = {"instance_norm": instance_norm_case(), "dropout": dropout_case(),
-         "reflection_pad2d": reflection_case(), "l1_loss": l1_case()}
-NAMES = sorted(CASES)
-
-
-def to_device(arrays, dtype="float64"):
-    return [mg.backend.asarray(a.astype(dtype)) for a in arrays]
-
-
-@pytest.mark.parametrize("name", NAMES)
-@given(data=st.data())
-def test_first_derivative(backend_name, name, data):
-    fn, arrays = data.draw(CASES[name])
-    assert mg.gradcheck(fn, to_device(arrays))
-
-
-@pytest.mark.parametrize("name", NAMES)
-@given(data=st.data())
-def test_second_derivative(backend_name, name, data):
-    fn, arrays = data.draw(CASES[name])
-    assert mg.gradgradcheck(fn, to_device(arrays))
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name", NAMES)
-@given(data=st.data())
-def test_dtype_kept_inputs_not_mutated_no_aliasing(backend_name, name, dtype, data):
-    fn, arrays = data.draw(CASES[name])
-    xs = [mg.tensor(a, requires_grad=True) for a in to_device(arrays, dtype)]
-    y = fn(*xs)
-    gy = mg.backend.asarray(np.random.default_rng(1).standard_normal(y.shape).astype(dtype))
-    grads = mg.grad(y, xs, grad_outputs=mg.Tensor(gy), allow_unused=True)
-    assert y.dtype == dtype and all(g.dtype == dtype for g in grads if g is not None)
-    for x, original in zip(xs, arrays):
-        np.testing.assert_array_equal(mg.backend.to_numpy(x.data), original.astype(dtype))
-    live = [g.data for g in grads if g is not None]
-    for i, g in enumerate(live):
-        assert not mg.backend.xp.shares_memory(g, gy)
-        for other in live[i + 1:]:
-            assert not mg.backend.xp.shares_memory(g, other)
-
 
 # ------------------------------------------------ values against the formulas
 
 def host(t):
     return mg.backend.to_numpy(t.data)
+
+
+def to_device(arrays, dtype="float64"):
+    return [mg.backend.asarray(a.astype(dtype)) for a in arrays]
 
 
 def test_instance_norm_matches_the_formula_by_loops(backend_name):
