@@ -92,10 +92,11 @@ def make_parser():
                         "WGAN-GP authors' image code; hold-linear: constant for the first "
                         "half, then linearly to 0 (CycleGAN's schedule) (default: none, "
                         "constant rates; cyclegan: hold-linear)")
-    p.add_argument("--objective", choices=("l1+cgan", "l1", "cgan", "full", "gan",
+    p.add_argument("--objective", choices=("l1+cgan", "l1", "cgan", "full", "cycle", "gan",
                                            "gan+forward"),
                    help="the papers' ablations: pix2pix l1+cgan (default) | l1 | cgan; "
-                        "cyclegan full (default) | gan | gan+forward")
+                        "cyclegan full (default; cycles + identity) | cycle (cycles only, "
+                        "eq. 3) | gan | gan+forward")
     p.add_argument("--width", type=cli.positive_int,
                    help="pix2pix/cyclegan: channels of the generator's first layer")
     p.add_argument("--hidden", type=cli.sizes, help="hidden layer widths of MLP nets, e.g. "
@@ -252,7 +253,7 @@ def _check_translation_pair(config, kind):
         raise UsageError(f"{config['model']} needs {kind} data: use --dataset "
                          f"{' or '.join(sets[kind])}")
     allowed = {"pix2pix": ("l1+cgan", "l1", "cgan"),
-               "cyclegan": ("full", "gan", "gan+forward")}[config["model"]]
+               "cyclegan": ("full", "cycle", "gan", "gan+forward")}[config["model"]]
     if config.get("objective") not in allowed:
         raise UsageError(f"--objective {config.get('objective')} is not one of "
                          f"{config['model']}'s: {', '.join(allowed)}")

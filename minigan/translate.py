@@ -10,8 +10,9 @@ shape (N, C, H, W).  --direction: a2b (default) or b2a (CycleGAN's second genera
 
 Any run whose model has a method ``translate(x, direction) -> array`` works: x and
 the result are raw arrays of the active backend, (N, C, H, W); the method runs the
-generator in evaluation mode without a graph, and raises ValueError for a direction
-or a shape it cannot take.  (pix2pix: a2b only; cyclegan: a2b and b2a; srresnet and
+generator without a graph, in evaluation mode (pix2pix: as in training, the paper's
+test protocol), and raises ValueError for a direction or a shape it cannot take.
+(pix2pix: a2b only; cyclegan: a2b and b2a; srresnet and
 srgan: a2b, 7x7 inputs to 28x28; simgan: a2b, synthetic digits to refined ones.)
 """
 import json

@@ -10,6 +10,9 @@ model never saw in training (data/translation.py holds them back):
               (pix2pix: the 5,000 bundled digits' statistics; CycleGAN: 500 evenly
               spaced training images of the target domain, as many as the outputs)
     ink       the thickness statistic: mean ink per digit, sum over pixels of (x + 1) / 2
+    sharpness pix2pix: the variance of each output's Laplacian, averaged
+              (image_metrics.sharpness), beside the targets' own: the blur of L1 alone
+              that the paper's Table 1 is about shows as a lower value
 
 pix2pix (paired) is scored one way; CycleGAN both ways, with the same numbers for the
 identity map (the input as its own translation) as the baseline its L1 must beat.
@@ -50,16 +53,16 @@ def scores(run):
     """The run's scores on the held-out pairs (see the module docstring)."""
     data = run.data
     a, b = data.test_x[:, :1], data.test_x[:, 1:]
+    from . import image_metrics as im
     if data.kind == "paired":
         out = translate(run, a)
-        result = {"l1": l1(out, b), "psnr": psnr(out, b)}
+        result = {"l1": l1(out, b), "psnr": psnr(out, b), "sharpness": im.sharpness(out),
+                  "sharpness_target": im.sharpness(b)}
         if _digits(run):
-            from . import image_metrics as im
             features, logits = im.evaluate(out)
             result["accuracy"] = float(np.mean(logits.argmax(1) == data.test_y))
             result["fid"] = im._fid_of_features(features)
         return result
-    from . import image_metrics as im
     result = {}
     # an evenly spaced subset: the training digits may be sorted by class
     reference = data.x[::max(1, len(data.x) // N_REFERENCE)][:N_REFERENCE]

@@ -32,7 +32,7 @@ if [[ $what == img2img || $what == all ]]; then     # image-to-image: each paper
     train --model pix2pix --dataset mnist-edges --objective "$objective" \
           --out "runs/readme-pix2pix-$objective" && keep "pix2pix-$objective"
   done
-  for objective in full gan gan+forward; do
+  for objective in full cycle gan+forward gan; do
     train --model cyclegan --dataset mnist-thickness --objective "$objective" \
           --out "runs/readme-cyclegan-$objective" && keep "cyclegan-$objective"
   done

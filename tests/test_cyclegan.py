@@ -77,6 +77,11 @@ def test_objectives_weigh_the_losses_as_the_paper(batch):
     assert abs(full["loss_g"] - expected) < 1e-4 * full["loss_g"]
     gan = _model("gan").train_step(batch)
     assert set(gan) == {"loss_g_gan", "loss_g", "loss_d"}
+    cycle = _model("cycle").train_step(batch)         # eq. 3: no identity term
+    assert set(cycle) == {"loss_g_gan", "loss_cycle_a", "loss_cycle_b", "loss_g", "loss_d"}
+    assert abs(cycle["loss_g"] - (cycle["loss_g_gan"] + 10 * (cycle["loss_cycle_a"]
+                                                              + cycle["loss_cycle_b"]))) \
+        < 1e-4 * cycle["loss_g"]
     forward = _model("gan+forward").train_step(batch)
     assert set(forward) == {"loss_g_gan", "loss_cycle_a", "loss_g", "loss_d"}
     with pytest.raises(ValueError):

@@ -28,17 +28,28 @@ def test_pix2pix_ablation_directions(tmp_path):
     assert full["accuracy"] > 0.9 and l1["accuracy"] > 0.9
     assert full["fid"] < 0.8 * cgan["fid"]          # the L1 term fixes cGAN's content
     assert full["l1"] < cgan["l1"]
+    # L1 alone blurs (less sharp than the real digits); the adversarial term sharpens
+    assert l1["sharpness"] < 0.95 * l1["sharpness_target"]
+    assert full["sharpness"] > 1.1 * l1["sharpness"] and cgan["sharpness"] > 1.1 * l1["sharpness"]
 
 
 @pytest.mark.slow
 def test_cyclegan_keeps_the_digit_only_with_the_cycle(tmp_path):
     scores = {}
-    for objective in ("full", "gan"):
+    for objective in ("full", "cycle", "gan"):
         out = tmp_path / objective
         train(tmp_path, "--model", "cyclegan", "--dataset", "mnist-thickness", "--objective",
               objective, "--out", str(out))
         scores[objective] = final_scores(out)
-    full, gan = scores["full"], scores["gan"]
+    full, cycle, gan = scores["full"], scores["cycle"], scores["gan"]
     for d in ("a2b", "b2a"):
         assert full[f"accuracy_{d}"] > gan[f"accuracy_{d}"] + 0.3
         assert full[f"l1_{d}"] < full[f"l1_identity_{d}"]
+        # the paper's eq. (3): the digit kept and the thickness matched (issue 14's
+        # targets, on seeds 0 and 1); its L1 to the true partner is under half the
+        # identity map's on seed 0 (0.058) but not on seed 1 (0.097), so only "well under"
+        assert cycle[f"accuracy_{d}"] > 0.9
+        assert abs(cycle[f"ink_{d}"] / cycle[f"ink_target_{d}"] - 1) < 0.1
+        assert cycle[f"l1_{d}"] < 0.8 * cycle[f"l1_identity_{d}"]
+        # the identity term: the thickness falls short (A -> B) or overshoots (B -> A)
+        assert abs(full[f"ink_{d}"] / full[f"ink_target_{d}"] - 1) > 0.1

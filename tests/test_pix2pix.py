@@ -33,16 +33,23 @@ def edges():
 
 # ------------------------------------------------------------------ data
 
-def test_outline_is_the_thresholded_morphological_gradient_by_loops():
+def test_outline_is_the_half_resolution_boundary_by_loops():
     rng = np.random.default_rng(0)
-    images = (rng.random((3, 9, 9)) * 255).astype(np.uint8)
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), mode="symmetric")  # scipy's 'reflect'
+    images = (rng.random((3, 10, 10)) ** 0.5 * 255).astype(np.uint8)
+    images[0, :2, :2] = (120, 136), (128, 128)    # a block mean of exactly 128 is ink
     expected = np.zeros_like(images)
     for n in range(3):
-        for i in range(9):
-            for j in range(9):
-                window = padded[n, i:i + 3, j:j + 3].astype(int)
-                expected[n, i, j] = 255 if window.max() - window.min() >= 128 else 0
+        ink = np.zeros((5, 5), bool)
+        for i in range(5):                        # the 2x2 block means, thresholded
+            for j in range(5):
+                ink[i, j] = images[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2].mean() >= 128
+        for i in range(5):
+            for j in range(5):                    # ink with a paper 4-neighbour (or the frame)
+                neighbours = [ink[p, q] if 0 <= p < 5 and 0 <= q < 5 else False
+                              for p, q in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1))]
+                if ink[i, j] and not all(neighbours):
+                    expected[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2] = 255
+    assert 0 < (expected > 0).mean() < (images >= 128).mean()   # some ink is interior
     np.testing.assert_array_equal(translation.outline(images), expected)
 
 
@@ -159,6 +166,32 @@ def test_objectives_weigh_the_losses_as_eq_4(edges):
         _model("gan")
 
 
+def test_translate_runs_g_as_in_training_and_leaves_it_as_it_was(edges):
+    """The paper's test protocol: dropout on, batch norm on the translated batch's own
+    statistics; deterministic, and the model's state and generator untouched."""
+    model = _model("l1+cgan")
+    for _ in range(2):
+        model.train_step(_batches(edges))
+    before = {k: v.copy() for k, v in model.G.state_dict().items()}
+    rng_before = model.rng.bit_generator.state
+    a = edges.test_x[:8, :1]
+    out = model.translate(a)
+    np.testing.assert_array_equal(out, model.translate(a))          # the same images, twice
+    for k, v in model.G.state_dict().items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)      # running stats kept
+    assert model.rng.bit_generator.state == rng_before and model.G.training
+    for m in model.G.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = 0.0                                               # dropout off by hand:
+    no_dropout = model.translate(a)
+    assert np.abs(out - no_dropout).max() > 1e-3                    # so it was on
+    alone = model.translate(a[:1])                                  # batch statistics: row 0
+    assert np.abs(alone[0] - no_dropout[0]).max() > 1e-3            # depends on the others
+    model.G.eval()
+    model.translate(a)
+    assert not model.G.training                                     # its mode is restored
+
+
 # ------------------------------------------------------------------ scores
 
 def test_scores_against_hand_computed_values():
@@ -188,7 +221,7 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
     for name in ("config.json", "losses.png", "samples_final.png"):
         assert (out / name).exists()
     final = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()][-1]
-    assert final["final"] and {"l1", "psnr", "accuracy", "fid"} <= set(final)
+    assert final["final"] and {"l1", "psnr", "sharpness", "accuracy", "fid"} <= set(final)
     # minigan.translate gives the trained model's translation
     np.save(tmp_path / "a.npy", edges.test_x[:6, :1])
     run(["minigan.translate", "--run", str(out), "--input", str(tmp_path / "a.npy"),

@@ -21,8 +21,10 @@ and no pairs.  The full objective (eq. 3, with the identity term of Section 5.2)
     decays linearly to 0 over the second ("hold-linear" in train.py).
 
 The paper's Table 4 ablation is ``objective``: "gan" (the two adversarial losses
-alone), "gan+forward" (plus the forward cycle a -> G(a) -> F(G(a)) only) and
-"full" (both cycles and the identity term).
+alone), "gan+forward" (plus the forward cycle a -> G(a) -> F(G(a)) only), "cycle"
+(both cycles: eq. 3, the objective of Table 4's "CycleGAN" row) and "full" (both
+cycles and the identity term, which the paper added for painting -> photo to keep
+the input's colours, and the authors' code turns on by default).
 """
 import numpy
 
@@ -32,7 +34,7 @@ from ..autograd import Tensor
 from .base import GAN
 from .pix2pix import run_in_eval
 
-OBJECTIVES = ("full", "gan", "gan+forward")
+OBJECTIVES = ("full", "cycle", "gan", "gan+forward")
 
 
 class ResidualBlock(nn.Module):
@@ -164,11 +166,10 @@ class CycleGAN(GAN):
         self.G_ab, self.F_ba = generators.first, generators.second
         self.D_B, self.D_A = discriminators.first, discriminators.second
         self.lam = cycle_lambda
-        self.forward_cycle = objective in ("full", "gan+forward")
-        self.backward_cycle = self.identity = objective == "full"
+        self.forward_cycle = objective in ("full", "cycle", "gan+forward")
+        self.backward_cycle = objective in ("full", "cycle")
+        self.identity = objective == "full"
         self.identity_weight = identity_weight
-        # the pool's coin flips are scalars: a host generator of their own, saved in
-        # checkpoints on any backend
         # the pool's coin flips are host bookkeeping, like the batch order: a NumPy
         # generator whose state the checkpoint can hold on either backend
         self.pool_rng = numpy.random.default_rng([seed, pool_size])

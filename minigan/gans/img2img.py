@@ -15,7 +15,7 @@ DATA_KIND = {"pix2pix": "paired", "cyclegan": "unpaired"}
 RECIPES = {
     # Isola et al.: lambda 100, Adam 2e-4 (0.5, 0.999), batch 1-10 (4 for edges2shoes)
     "pix2pix": dict(objective="l1+cgan", l1_lambda=100.0, width=16, d_width=32,
-                    batch_size=16, iterations=1500, lr_decay="none"),
+                    batch_size=16, iterations=3000, lr_decay="none"),
     # Zhu et al.: least squares GAN, lambda_cyc 10, identity 0.5 lambda, pool 50, batch 1,
     # constant rate for the first half then linear decay to 0 ("hold-linear")
     "cyclegan": dict(objective="full", cycle_lambda=10.0, identity_weight=0.5, pool_size=50,
@@ -39,7 +39,7 @@ def describe(model):
         return (f"cGAN + {r['l1_lambda']:g} L1 (--objective l1+cgan | l1 | cgan), U-Net and "
                 f"16x16 PatchGAN, batch {r['batch_size']}; data: mnist-edges, fashion-edges")
     return (f"least squares + {r['cycle_lambda']:g} cycle + {r['identity_weight']:g}x that "
-            f"identity (--objective full | gan | gan+forward), pool {r['pool_size']}, "
+            f"identity (--objective full | cycle | gan | gan+forward), pool {r['pool_size']}, "
             f"hold-linear decay, batch {r['batch_size']}; data: mnist-thickness")
 
 

@@ -17,6 +17,8 @@ told both to fool D and to stay near the true partner b (eq. 4):
     each judging one patch of the (a, b) pair, its receptive field; averaging the
     per-patch losses models the image as a Markov random field (lesson 12);
   * D's objective is halved, "to slow down the rate at which D learns";
+  * at test time G runs as in training, dropout on and batch norm on the test
+    batch's statistics, as the paper does (``translate``);
   * Adam 2e-4, beta1 = 0.5; weights ~ N(0, 0.02).
 
 The ablation of the paper's Table 1 is ``objective``: "l1" (G trained on L1
@@ -145,11 +147,43 @@ class Pix2Pix(GAN):
         return losses
 
     def translate(self, x, direction="a2b"):
-        """x: raw (N, 1, 28, 28) domain-A images -> G(x), raw, in eval mode (no dropout,
-        running batch-norm statistics: a deterministic map)."""
+        """x: raw (N, 1, 28, 28) domain-A images -> G(x), raw, run as the paper runs it at
+        test time: "in exactly the same manner as during the training phase", dropout on
+        and batch norm on the statistics of the batch being translated (up to 250 images
+        at a time), not the running averages.  The masks come from a generator seeded
+        afresh on each call, so the same images always translate the same way, and the
+        running statistics are left as they were."""
         if direction != "a2b":
             raise ValueError("pix2pix translates one way only: --direction a2b")
-        return run_in_eval(self.G, x)
+        return run_as_in_training(self.G, x)
+
+
+TEST_SEED = 0       # the dropout masks of translate()
+
+
+def run_as_in_training(net, x, batch=250):
+    """net(x) for a raw (N, C, H, W) array, in training mode without a graph: dropout on,
+    batch norm on each batch's own statistics; net's state (running statistics, its
+    dropout generators) is restored afterwards.  Raw result."""
+    from .. import backend
+    xp = backend.get_array_module(x)
+    state = net.state_dict()                          # host copies
+    drops = [m for m in net.modules() if isinstance(m, nn.Dropout)]
+    generators = [m.generator for m in drops]
+    masks = backend.default_rng(TEST_SEED)
+    for m in drops:
+        m.generator = masks
+    was = net.training
+    net.train()
+    try:
+        with no_grad():
+            out = [net(Tensor(x[i:i + batch])).data for i in range(0, len(x), batch)]
+    finally:
+        net.load_state_dict(state)
+        for m, g in zip(drops, generators):
+            m.generator = g
+        net.train(was)
+    return xp.concatenate(out) if out else x[:0]
 
 
 def run_in_eval(net, x, batch=250):
