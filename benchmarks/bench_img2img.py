@@ -18,6 +18,8 @@ F1 its first layer's part:
 """
 import itertools
 
+import machine  # benchmarks/machine.py, beside this script
+
 
 def make_batches(np, batch, pool, seed=0):
     rng = np.random.default_rng(seed)
@@ -81,7 +83,7 @@ def torch_trainer(np, torch, model, config, batch, pool_size, device="cpu"):
             l1 = (fake - b).abs().mean()
             update(opt_g, gp, F.softplus(-D(torch.cat([a, fake], 1))).mean() + lam * l1)
             l1.item()
-        return _synced(torch, step, device)
+        return machine.synced(torch, step, device)
 
     Gab, Fba, Db, Da = nets
     gp = list(Gab.parameters()) + list(Fba.parameters())
@@ -119,17 +121,7 @@ def torch_trainer(np, torch, model, config, batch, pool_size, device="cpu"):
         cyc_a.item(), cyc_b.item(), idt.item(), loss_gan.item()
         old_b, old_a = query(pools[0], fake_b.detach()), query(pools[1], fake_a.detach())
         update(opt_d, dp, lsd(Db(b), Db(old_b)) + lsd(Da(a), Da(old_a)))
-    return _synced(torch, step, device)
-
-
-def _synced(torch, step, device):
-    if device == "cpu":
-        return step
-
-    def synced():
-        step()
-        torch.cuda.synchronize()
-    return synced
+    return machine.synced(torch, step, device)
 
 
 def _pix2pix(nn, config):

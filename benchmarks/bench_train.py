@@ -375,7 +375,7 @@ def torch_sr_trainer(np, torch, model, config, batch, device="cpu"):
             history[torch.randint(0, size, (half,), generator=gen, device=device)] = \
                 refined[batch - half:]
             update(opt_d, dp, F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean())
-        return _synced(torch, step, device)
+        return machine.synced(torch, step, device)
 
     class Res(nn.Module):
         def __init__(self, c):
@@ -412,7 +412,7 @@ def torch_sr_trainer(np, torch, model, config, batch, device="cpu"):
         def step_srresnet():
             lr, hr = pair()
             update(opt_g, gp, F.mse_loss(g(lr), hr))
-        return _synced(torch, step_srresnet, device)
+        return machine.synced(torch, step_srresnet, device)
     layers, c_in = [], 1
     for i, (c, s) in enumerate(zip((32, 32, 64, 64), (1, 2, 1, 2))):
         layers += [nn.Conv2d(c_in, c, 3, s, 1)] + ([nn.BatchNorm2d(c)] if i else []) \
@@ -435,17 +435,7 @@ def torch_sr_trainer(np, torch, model, config, batch, device="cpu"):
         with torch.no_grad():
             target = phi(hr)
         update(opt_g, gp, F.mse_loss(phi(sr), target) + adv * F.softplus(-D(sr)).mean())
-    return _synced(torch, step_srgan, device)
-
-
-def _synced(torch, step, device):
-    if device == "cpu":
-        return step
-
-    def synced():
-        step()
-        torch.cuda.synchronize()
-    return synced
+    return machine.synced(torch, step_srgan, device)
 
 
 def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
@@ -597,13 +587,7 @@ def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
 
     step = {"wgan": step_wgan, "wgan-gp": step_wgan_gp, "cgan": step_cgan}.get(model,
                                                                               step_vanilla)
-    if device == "cpu":
-        return step
-
-    def synced():
-        step()
-        torch.cuda.synchronize()
-    return synced
+    return machine.synced(torch, step, device)
 
 
 # ------------------------------------------------------------------ timing worker

@@ -44,3 +44,15 @@ def import_torch(threads):
         return None
     torch.set_num_threads(threads)
     return torch
+
+
+def synced(torch, step, device):
+    """``step`` itself on the CPU; on CUDA, ``step`` followed by a synchronisation,
+    so that a timer around the call measures the kernels, not their launches."""
+    if device == "cpu":
+        return step
+
+    def step_and_wait():
+        step()
+        torch.cuda.synchronize()
+    return step_and_wait
