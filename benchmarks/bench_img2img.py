@@ -61,12 +61,7 @@ def torch_trainer(np, torch, model, config, batch, pool_size, device="cpu"):
     it = itertools.cycle(data)
     adam = lambda ps: torch.optim.Adam(ps, lr=2e-4, betas=(0.5, 0.999))   # noqa: E731
 
-    def update(opt, params, loss):            # minigan.gans.base.GAN.update
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
-        return loss.item()
+    update = machine.torch_updater(torch)     # minigan.gans.base.GAN.update
 
     if model == "pix2pix":
         G, D = nets

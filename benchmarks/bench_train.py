@@ -326,12 +326,7 @@ def torch_sr_trainer(np, torch, model, config, batch, device="cpu"):
     pool = [torch.from_numpy(x).to(device) for x, _ in make_batches(np, "image", batch)]
     it = itertools.cycle(pool)
 
-    def update(opt, params, loss):            # minigan.gans.base.GAN.update
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
-        return loss.item()
+    update = machine.torch_updater(torch)     # minigan.gans.base.GAN.update
 
     def adam(params, lr):
         return torch.optim.Adam(params, lr, betas=tuple(config["betas"]))
@@ -531,12 +526,7 @@ def torch_trainer(np, torch, model, kind, batch, overrides, device="cpu"):
     def noise(n):
         return torch.randn(n, z_dim, device=device)
 
-    def update(opt, params, loss):            # minigan.gans.base.GAN.update
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
-        return loss.item()
+    update = machine.torch_updater(torch)     # minigan.gans.base.GAN.update
 
     def one_hot(labels):
         return F.one_hot(labels, classes).float()

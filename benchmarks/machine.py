@@ -56,3 +56,16 @@ def synced(torch, step, device):
         step()
         torch.cuda.synchronize()
     return step_and_wait
+
+
+def torch_updater(torch):
+    """``update(opt, params, loss)`` for the PyTorch replicas, as minigan.gans.base.GAN
+    updates: the gradients of ``loss`` with respect to ``params`` only (torch.autograd.grad,
+    as mg.grad), then one optimiser step; returns the loss as a float."""
+    def update(opt, params, loss):
+        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        for p, g in zip(params, grads):
+            p.grad = g
+        opt.step()
+        return loss.item()
+    return update
