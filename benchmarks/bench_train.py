@@ -880,10 +880,6 @@ def main(argv=None):
     parser.add_argument("--plain-path", action="store_true",
                         help="minigan without its fast paths (functional.fast.enabled = False): "
                              "the plain code of the lessons")
-    parser.add_argument("--helper-threads", type=int, default=None, metavar="N",
-                        help="minigan.functional.threads.workers: split im2col/col2im copies "
-                             "over N threads (0: as many as BLAS threads; default: the "
-                             "engine's default, 1)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--memory-worker", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--target", type=float, default=0.3, help=argparse.SUPPRESS)
@@ -892,9 +888,6 @@ def main(argv=None):
     if args.plain_path:
         from minigan.functional import fast
         fast.enabled = False
-    if args.helper_threads is not None:
-        from minigan.functional import threads
-        threads.workers = args.helper_threads or None
     rows = [ROWS[i] for i in args.rows] if args.rows else ROWS
     if args.quick:
         args.rounds, args.target, args.iterations = 2, 0.05, 2
@@ -925,8 +918,6 @@ def main(argv=None):
         common.append("--no-scaling")
     if args.plain_path:
         common.append("--plain-path")
-    if args.helper_threads is not None:
-        common += ["--helper-threads", str(args.helper_threads)]
     common += ["--scaling-batches"] + [str(b) for b in args.scaling_batches]
     settings = {"found": [False], "unset": [True], "both": [False, True]}[args.coretype]
     timing = []

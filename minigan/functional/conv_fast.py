@@ -24,7 +24,6 @@ the output size out_hw = (OH, OW).
 """
 from ..autograd import Function
 from ..backend import get_array_module as _xp, as_strided
-from . import threads
 from .math import sum as _sum
 
 _PART_BYTES = 4 * 2**20     # conv_transpose2d's columns are made in parts of about this size
@@ -42,43 +41,22 @@ def _channel_matrix(x):
 
 
 def _unfold(x, ksize, stride, padding, out_hw):
-    """Columns of x: (N, C, H, W) -> contiguous (C*KH*KW, OH*OW*N), made by one copy.
+    """Columns of x: (N, C, H, W) -> contiguous (C*KH*KW, OH*OW*N); the reshape is the one copy.
 
     From a strided view (C, KH, KW, OH, OW, N) of the padded x, whose element
-    [c, i, j, oh, ow, n] is x_padded[n, c, s*oh + i, s*ow + j].  The padding and
-    the copy are split over channels between the helper threads (threads.py), or
-    over kernel rows when there are fewer channels than threads.
+    [c, i, j, oh, ow, n] is x_padded[n, c, s*oh + i, s*ow + j].
     """
     (kh, kw), (sh, sw), (ph, pw), (oh, ow) = ksize, stride, padding, out_hw
     if (kh, kw, sh, sw, ph, pw) == (1, 1, 1, 1, 0, 0):
         return _channel_matrix(x)       # 1x1 windows: x itself, free in (C, H, W, N) memory
     n, c, h, w = x.shape
-    xp = _xp(x)
-    cols = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
     xpad = x
     if ph or pw:        # a padded copy in (C, H, W, N) memory
-        xpad = _chwn_view(xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype))
+        xpad = _chwn_view(_xp(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype))
+        xpad[:, :, ph:ph + h, pw:pw + w] = x
     s_n, s_c, s_h, s_w = xpad.strides
     win = as_strided(xpad, (c, kh, kw, oh, ow, n), (s_c, s_h, s_w, sh * s_h, sw * s_w, s_n))
-
-    def pad(c0, c1):
-        if xpad is not x:
-            xpad[:, c0:c1, ph:ph + h, pw:pw + w] = x[:, c0:c1]
-
-    def channels(c0, c1):
-        pad(c0, c1)
-        cols[c0:c1] = win[c0:c1]
-
-    def kernel_rows(i0, i1):
-        cols[:, i0:i1] = win[:, i0:i1]
-
-    parts = threads.parts_for(xp, cols.nbytes, max(c, kh))
-    if c >= parts:
-        threads.run(channels, c, parts)
-    else:
-        pad(0, c)
-        threads.run(kernel_rows, kh, parts)
-    return cols.reshape(c * kh * kw, oh * ow * n)
+    return win.reshape(c * kh * kw, oh * ow * n)
 
 
 def _padded_zeros(like, c, x_shape, padding):
@@ -89,22 +67,7 @@ def _padded_zeros(like, c, x_shape, padding):
 
 def _add_blocks(img, blocks, i0, stride):
     """img[:, s*oh + i, s*ow + j, :] += blocks[:, i - i0, j, oh, ow, :] for the kernel
-    rows i0, i0 + 1, ... that ``blocks`` holds: one strided slice-add per offset (i, j).
-
-    Split over channels between the helper threads (threads.py), or over the batch
-    (the last axis) when there are fewer channels than threads.
-    """
-    c, n = img.shape[0], img.shape[-1]
-    parts = threads.parts_for(_xp(img), blocks.nbytes, max(c, n))
-    if c >= parts:
-        threads.run(lambda a, b: _add_range(img[a:b], blocks[a:b], i0, stride), c, parts)
-    else:
-        threads.run(lambda a, b: _add_range(img[..., a:b], blocks[..., a:b], i0, stride),
-                    n, parts)
-
-
-def _add_range(img, blocks, i0, stride):
-    """_add_blocks for one piece of img and blocks, in this thread."""
+    rows i0, i0 + 1, ... that ``blocks`` holds: one strided slice-add per offset (i, j)."""
     _, rows, kw, oh, ow, _ = blocks.shape
     sh, sw = stride
     for i in range(i0, i0 + rows):

@@ -8,8 +8,7 @@ places also have a fast form that computes the same numbers faster on a CPU:
   * ``conv_fast.py`` (used by conv2d and conv_transpose2d): the batch-last
     (C, H, W, N) memory layout, the transposed convolution's columns made in
     cache-sized parts, or, at stride 1, the transposed convolution as a
-    convolution with the flipped kernel (no slice-adds); its copies can be split
-    between helper threads (threads.py, off by default).  benchmarks/README.md
+    convolution with the flipped kernel (no slice-adds).  benchmarks/README.md
     measures both paths.
 
 ``enabled`` selects them (the default).  Set ``minigan.functional.fast.enabled =
