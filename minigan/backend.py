@@ -120,6 +120,12 @@ _seed = 0
 _rng = None
 
 
+def host_rng(seed=None):
+    """A NumPy random generator on the host, whatever the backend: for bookkeeping
+    draws (batch order, history-pool coin flips) whose state a checkpoint holds as is."""
+    return numpy.random.default_rng(seed)
+
+
 def manual_seed(seed):
     """Reseed the global generator of the active backend."""
     global _seed, _rng

@@ -26,8 +26,6 @@ alone), "gan+forward" (plus the forward cycle a -> G(a) -> F(G(a)) only), "cycle
 cycles and the identity term, which the paper added for painting -> photo to keep
 the input's colours, and the authors' code turns on by default).
 """
-import numpy
-
 from .. import backend, nn
 from .. import functional as F_
 from ..autograd import Tensor
@@ -170,9 +168,9 @@ class CycleGAN(GAN):
         self.backward_cycle = objective in ("full", "cycle")
         self.identity = objective == "full"
         self.identity_weight = identity_weight
-        # the pool's coin flips are host bookkeeping, like the batch order: a NumPy
+        # the pool's coin flips are host bookkeeping, like the batch order: a host
         # generator whose state the checkpoint can hold on either backend
-        self.pool_rng = numpy.random.default_rng([seed, pool_size])
+        self.pool_rng = backend.host_rng([seed, pool_size])
         self.pool_b = ImagePool(pool_size, self.pool_rng)
         self.pool_a = ImagePool(pool_size, self.pool_rng)
 
