@@ -4,28 +4,84 @@ A row a b c d padded by 2 reads  c b | a b c d | c b.  CycleGAN's generators
 (Zhu et al. 2017, after Johnson et al. 2016) pad this way instead of with zeros so
 that the borders of a translated image carry no artificial dark frame.
 
-Composed of slices with step -1 and a concatenation, so the gradient adds each
-mirrored pixel's gradient back onto the pixel it copies (and the second derivative
-comes for free).
+Padding is linear in x, and so is its adjoint, the fold: each mirrored pixel's
+gradient is added back onto the pixel it copies (in the row above, the gradients
+at the two c's and the two b's are summed).  The fold's own adjoint is the padding
+again, so second derivatives need no new code.  Two Functions instead of the six
+slices and concatenations the definition composes (CycleGAN pads before every 3x3
+and 7x7 convolution of its ResNets; benchmarks/README.md).
 """
-from ..autograd import as_tensor
-from .math import concat, getitem
+from ..autograd import Function, as_tensor
+from ..backend import get_array_module as _xp
 
 
-def _reflect(x, before, after, axis):
-    """Pad one axis of x by reflection: ``before`` and ``after`` values."""
-    n = x.shape[axis]
-    if before >= n or after >= n:
-        raise ValueError(f"reflection_pad2d: padding ({before}, {after}) must be smaller "
-                         f"than the size {n} of the padded dimension")
-    lead = (slice(None),) * axis
-    parts = [x]
+def _at(axis, start, stop, step=1):
+    """The index [..., start:stop:step, ...] with the slice on ``axis``."""
+    return (slice(None),) * axis + (slice(start, stop, step),)
+
+
+def _mirror(y, before, after, axis):
+    """Fill the borders of ``y`` along ``axis`` from its middle, which holds x at
+    [before, before + n): padded entry k < before is x[before - k], entry before + n + k
+    is x[n - 2 - k] (in place)."""
+    n = y.shape[axis] - before - after
+    backwards = _at(axis, None, None, -1)
+    if before:      # x[1..before], reversed
+        y[_at(axis, 0, before)] = y[_at(axis, before + 1, 2 * before + 1)][backwards]
+    if after:       # x[n-1-after..n-2], reversed
+        y[_at(axis, before + n, before + n + after)] = \
+            y[_at(axis, before + n - 1 - after, before + n - 1)][backwards]
+
+
+def _fold(g, before, after, axis):
+    """The adjoint of _mirror: (..., n + before + after, ...) -> (..., n, ...), each padded
+    entry added onto the entry it mirrors (a new array)."""
+    n = g.shape[axis] - before - after
+    backwards = _at(axis, None, None, -1)
+    gx = g[_at(axis, before, before + n)].copy(order="K")
     if before:
-        parts.insert(0, getitem(x, lead + (slice(before, 0, -1),)))         # x[p], ..., x[1]
+        gx[_at(axis, 1, before + 1)] += g[_at(axis, 0, before)][backwards]
     if after:
-        stop = n - 2 - after          # -1 would mean "the last", so say None (past the start)
-        parts.append(getitem(x, lead + (slice(n - 2, stop if stop >= 0 else None, -1),)))
-    return concat(parts, axis=axis) if len(parts) > 1 else x
+        gx[_at(axis, n - 1 - after, n - 1)] += g[_at(axis, before + n, before + n + after)][
+            backwards]
+    return gx
+
+
+class ReflectionPad2d(Function):
+    """x: (N, C, H, W) -> (N, C, H + top + bottom, W + left + right), mirrored borders.
+
+    The result has x's memory order (``order="K"``), so that the batch-last layout of
+    the fast convolutions (conv_fast.py) survives the padding between them.
+    """
+
+    def __init__(self, padding):
+        self.padding = padding                       # (left, right, top, bottom)
+
+    def forward(self, x):
+        left, right, top, bottom = self.padding
+        n, c, h, w = x.shape
+        y = _xp(x).empty_like(x, shape=(n, c, h + top + bottom, w + left + right))
+        y[:, :, top:top + h, left:left + w] = x
+        _mirror(y[:, :, top:top + h], left, right, 3)       # the rows of x, then every row
+        _mirror(y, top, bottom, 2)
+        return y
+
+    def backward(self, gy, needs):
+        return ReflectionFold2d(self.padding)(gy)
+
+
+class ReflectionFold2d(Function):
+    """The adjoint of ReflectionPad2d: (N, C, H + top + bottom, W + left + right) -> (N, C, H, W)."""
+
+    def __init__(self, padding):
+        self.padding = padding
+
+    def forward(self, g):
+        left, right, top, bottom = self.padding
+        return _fold(_fold(g, left, right, 3), top, bottom, 2)
+
+    def backward(self, ggx, needs):
+        return ReflectionPad2d(self.padding)(ggx)
 
 
 def reflection_pad2d(x, padding):
@@ -39,4 +95,10 @@ def reflection_pad2d(x, padding):
     left, right, top, bottom = (padding,) * 4 if isinstance(padding, int) else tuple(padding)
     if min(left, right, top, bottom) < 0:
         raise ValueError(f"reflection_pad2d: padding must be non-negative, got {padding}")
-    return _reflect(_reflect(x, left, right, 3), top, bottom, 2)
+    for before, after, n in ((left, right, x.shape[3]), (top, bottom, x.shape[2])):
+        if before >= n or after >= n:
+            raise ValueError(f"reflection_pad2d: padding ({before}, {after}) must be smaller "
+                             f"than the size {n} of the padded dimension")
+    if left == right == top == bottom == 0:
+        return x
+    return ReflectionPad2d((left, right, top, bottom))(x)

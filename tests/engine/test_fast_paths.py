@@ -9,6 +9,7 @@ Two kinds of second formula live in the engine:
     product.  With ``fast.enabled = False`` the plain code of the lessons runs;
     values, first and second derivatives must agree.
 """
+import importlib
 import inspect
 
 import numpy as np
@@ -18,13 +19,16 @@ from hypothesis import given, settings, strategies as st
 import minigan as mg
 import minigan.functional as F
 from minigan.functional import activation, conv, conv_fast, fast, linear, loss, math
-from minigan.functional import normalization
+from minigan.functional import normalization, padding
 from cases import CASES
 from test_conv import conv_cases, conv_transpose_cases
 
 pytestmark = pytest.mark.both_backends
 
-MODULES = (math, activation, conv, conv_fast, linear, loss, normalization)
+# functional's ``instance_norm`` attribute is the function; the module by its full name
+instance_norm_module = importlib.import_module("minigan.functional.instance_norm")
+MODULES = (math, activation, conv, conv_fast, linear, loss, normalization, instance_norm_module,
+           padding)
 
 
 def dev(a):
@@ -83,6 +87,7 @@ def _layer_examples():
                                                    w.transpose(1, 0, 2, 3)), [x4, w]),
         "im2col, col2im": (lambda x: F.col2im(F.im2col(x, 2, 2, 2) ** 2, x.shape, 2, 2, 2),
                            [x4]),
+        "reflection_pad2d": (lambda x: F.reflection_pad2d(x, (1, 2, 3, 0)) ** 2, [x4]),
         "linear": (F.linear, [x2, rng.standard_normal((5, 3)), rng.standard_normal(5)]),
         "leaky_relu, negative slope": (lambda x: F.leaky_relu(x, -0.5) ** 2, [x2 + 0.05]),
         "relu squared": (lambda x: F.relu(x) ** 2, [x2 + 0.05]),
