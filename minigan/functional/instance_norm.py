@@ -19,9 +19,15 @@ convolution, and at batch 4 on 28x28 images autograd's per-operation bookkeeping
 not the arithmetic, was most of their time (benchmarks/README.md).
 """
 from ..autograd import Function, Tensor, as_tensor, is_grad_enabled
+from . import fast
 from .math import mean, reshape
 
 _PLANE = (2, 3)         # the axes of one (n, c) plane
+
+
+def _plane_sums(a):
+    """sum over the (h, w) plane of a raw (N, C, H, W) array, kept as (N, C, 1, 1)."""
+    return fast.plane_sums(a) if fast.enabled else a.sum(axis=_PLANE, keepdims=True)
 
 
 def _normalize(x, eps):
@@ -43,8 +49,8 @@ class InstanceNorm(Function):
 
     def forward(self, x):
         inv_hw = 1.0 / (x.shape[2] * x.shape[3])
-        y = x - x.sum(axis=_PLANE, keepdims=True) * inv_hw         # centred; becomes xhat
-        var = (y * y).sum(axis=_PLANE, keepdims=True) * inv_hw
+        y = x - _plane_sums(x) * inv_hw                         # centred; becomes xhat
+        var = _plane_sums(y * y) * inv_hw
         inv_std = (var + self.eps) ** -0.5
         self.save_for_backward(inv_std)
         y *= inv_std
@@ -63,8 +69,8 @@ class InstanceNorm(Function):
         xhat, (inv_std,) = self.output().data, self.saved
         inv_hw = 1.0 / (xhat.shape[2] * xhat.shape[3])
         gx = gy * xhat
-        gx = xhat * (gx.sum(axis=_PLANE, keepdims=True) * inv_hw)
-        gx += gy.sum(axis=_PLANE, keepdims=True) * inv_hw
+        gx = xhat * (_plane_sums(gx) * inv_hw)
+        gx += _plane_sums(gy) * inv_hw
         gx -= gy                                     # - (gy - mean(gy) - xhat mean(gy xhat))
         gx *= -inv_std
         return gx

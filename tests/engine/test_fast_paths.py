@@ -252,3 +252,14 @@ def test_dcgan_critic_gradient_penalty_same_on_both_paths(backend_name, monkeypa
         (gx,) = mg.grad(F.conv2d(h, w2, stride=2, padding=1).sum(), [x], create_graph=True)
         return (gx * gx).sum(axis=(1, 2, 3))
     assert_paths_agree(penalty, arrays, monkeypatch)
+
+
+def test_instance_norm_plane_sums_fast_path_equals_plain_path(backend_name, monkeypatch):
+    """After a fast convolution the image has batch-last memory, where instance norm sums
+    its planes as a product with ones (fast.plane_sums); the plain path sums with .sum."""
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal((3, 2, 5, 4)), rng.standard_normal((4, 2, 3, 3))]
+    x = F.conv2d(mg.tensor(dev(arrays[0])), mg.tensor(dev(arrays[1])), padding=1)
+    assert x.data.transpose(1, 2, 3, 0).flags.c_contiguous      # the case under test
+    assert_paths_agree(lambda x, w: F.instance_norm(F.conv2d(x, w, padding=1)) ** 2, arrays,
+                       monkeypatch)
