@@ -152,6 +152,16 @@ class SimGAN:
         regular = l1_loss(refined, x)
         return adversarial + self.lam * regular, adversarial, regular
 
+    def refiner_step(self, x):
+        """One update of R on L_R; returns the losses as numbers.
+
+        A function of its own so that this step's graph (both nets' activations) is
+        freed when it returns, before the next step builds its own: held by loop
+        variables it doubled the peak memory of a training iteration."""
+        total, adversarial, regular = self.refiner_loss(x)
+        return {"loss_g": self.update(self.opt_g, total), "adversarial": adversarial.item(),
+                "self_reg": regular.item()}
+
     def discriminator_step(self, x):
         """D on real images vs refined ones, half of them from the history buffer."""
         with no_grad():
@@ -181,10 +191,7 @@ class SimGAN:
             out["loss_d"] = self.discriminator_step(Tensor(next_batch()[0]))
             return out
         for _ in range(self.k_g):
-            x = Tensor(next_batch()[0])
-            total, adversarial, regular = self.refiner_loss(x)
-            out["loss_g"] = self.update(self.opt_g, total)
-            out["adversarial"], out["self_reg"] = adversarial.item(), regular.item()
+            out.update(self.refiner_step(Tensor(next_batch()[0])))
         for _ in range(self.k_d):
             out["loss_d"] = self.discriminator_step(Tensor(next_batch()[0]))
         return out
