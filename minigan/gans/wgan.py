@@ -47,6 +47,8 @@ class WGANGP(GAN):
             w_loss = critic_loss(self.D(Tensor(x)), self.D(Tensor(fake)))
             gp = gradient_penalty(self.D, interpolates(x, fake, self.rng), self.gp_lambda)
             self.update(self.opt_d, w_loss + gp)
+            # numbers from here on: as Tensors they would keep this critic step's graph
+            # (the penalty's double backprop included) alive through the next step
+            w_loss, gp = w_loss.item(), gp.item()
         loss_g = self.update(self.opt_g, wasserstein_generator_loss(self.D(self.G(self.noise(len(x))))))
-        return {"loss_d": w_loss.item() + gp.item(), "loss_g": loss_g,
-                "wasserstein": -w_loss.item(), "gp": gp.item()}
+        return {"loss_d": w_loss + gp, "loss_g": loss_g, "wasserstein": -w_loss, "gp": gp}
