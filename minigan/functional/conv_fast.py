@@ -14,7 +14,9 @@ stored contiguously as (C*KH*KW, OH*OW*N): the batch index runs fastest.  Then
     (N, OH, OW, C, KH, KW) order (benchmarks/README.md).  Krizhevsky's
     cuda-convnet used the same batch-last layout.
   * conv_transpose2d makes its columns a few kernel rows at a time and adds
-    them into the output while they are still in the cache.
+    them into the output while they are still in the cache; conv2d and its weight
+    gradient make theirs a few output rows at a time (``_unfold_by_rows``), so no
+    whole column matrix (up to 288 times the output) is ever alive.
 Gradients: <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>, so the input
 gradient of each is the other; the weight gradient dW = gY @ cols^T is its own
 Function (Conv2dGradW) whose backward is again conv2d / conv_transpose2d.
@@ -40,23 +42,49 @@ def _channel_matrix(x):
     return x.transpose(1, 2, 3, 0).reshape(x.shape[1], -1)
 
 
-def _unfold(x, ksize, stride, padding, out_hw):
-    """Columns of x: (N, C, H, W) -> contiguous (C*KH*KW, OH*OW*N); the reshape is the one copy.
-
-    From a strided view (C, KH, KW, OH, OW, N) of the padded x, whose element
-    [c, i, j, oh, ow, n] is x_padded[n, c, s*oh + i, s*ow + j].
-    """
+def _windows(x, ksize, stride, padding, out_hw):
+    """Every receptive field of x: (N, C, H, W) as a strided view (C, KH, KW, OH, OW, N) of
+    the padded x, whose element [c, i, j, oh, ow, n] is x_padded[n, c, s*oh + i, s*ow + j]."""
     (kh, kw), (sh, sw), (ph, pw), (oh, ow) = ksize, stride, padding, out_hw
-    if (kh, kw, sh, sw, ph, pw) == (1, 1, 1, 1, 0, 0):
-        return _channel_matrix(x)       # 1x1 windows: x itself, free in (C, H, W, N) memory
     n, c, h, w = x.shape
     xpad = x
     if ph or pw:        # a padded copy in (C, H, W, N) memory
         xpad = _chwn_view(_xp(x).zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype))
         xpad[:, :, ph:ph + h, pw:pw + w] = x
     s_n, s_c, s_h, s_w = xpad.strides
-    win = as_strided(xpad, (c, kh, kw, oh, ow, n), (s_c, s_h, s_w, sh * s_h, sw * s_w, s_n))
+    return as_strided(xpad, (c, kh, kw, oh, ow, n), (s_c, s_h, s_w, sh * s_h, sw * s_w, s_n))
+
+
+def _is_pointwise(ksize, stride, padding):
+    return tuple(ksize) + tuple(stride) + tuple(padding) == (1, 1, 1, 1, 0, 0)
+
+
+def _unfold(x, ksize, stride, padding, out_hw):
+    """Columns of x: (N, C, H, W) -> contiguous (C*KH*KW, OH*OW*N); the reshape is the one copy."""
+    if _is_pointwise(ksize, stride, padding):
+        return _channel_matrix(x)       # 1x1 windows: x itself, free in (C, H, W, N) memory
+    win = _windows(x, ksize, stride, padding, out_hw)
+    c, kh, kw, oh, ow, n = win.shape
     return win.reshape(c * kh * kw, oh * ow * n)
+
+
+def _unfold_by_rows(x, ksize, stride, padding, out_hw):
+    """The columns of x a few output rows at a time: (r0, r1, columns of rows r0..r1-1).
+
+    The columns of rows r0..r1 are the column range [r0*OW*N, r1*OW*N) of ``_unfold``.
+    Each part is about _PART_BYTES: whole columns are KH*KW/stride^2 times x, and 288
+    times the output of SRResNet's last 3x3 convolution (14 MB against 0.05 MB).
+    """
+    oh = out_hw[0]
+    if _is_pointwise(ksize, stride, padding):
+        yield 0, oh, _channel_matrix(x)
+        return
+    win = _windows(x, ksize, stride, padding, out_hw)
+    c, kh, kw, _, ow, n = win.shape
+    rows = max(1, _PART_BYTES // (c * kh * kw * ow * n * x.itemsize))
+    for r0 in range(0, oh, rows):
+        r1 = min(r0 + rows, oh)
+        yield r0, r1, win[:, :, :, r0:r1].reshape(c * kh * kw, (r1 - r0) * ow * n)
 
 
 def _padded_zeros(like, c, x_shape, padding):
@@ -86,9 +114,9 @@ class Conv2d(Function):
 
     cols: the columns of x when the caller has already made them (the backward of
     conv_transpose2d needs them twice), an operand, not state.  Columns made here
-    are not kept: they are KH*KW / stride^2 times larger than x (4 times in DCGAN,
-    12.8 MB at 64->128), so the weight gradient unfolds x again (a fraction of a
-    millisecond); PyTorch, too, saves x.
+    are made a few output rows at a time and not kept: they are KH*KW / stride^2
+    times larger than x (4 times in DCGAN, 12.8 MB at 64->128), so the weight
+    gradient unfolds x again (a fraction of a millisecond); PyTorch, too, saves x.
     """
 
     def __init__(self, stride, padding, out_hw, cols=None):
@@ -96,10 +124,15 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None):
         o, c, kh, kw = w.shape
-        cols = self.cols
-        if cols is None:
-            cols = _unfold(x, (kh, kw), self.stride, self.padding, self.out_hw)
-        y = w.reshape(o, c * kh * kw) @ cols                # (O, OH*OW*N)
+        wmat = w.reshape(o, c * kh * kw)
+        if self.cols is not None:
+            y = wmat @ self.cols                            # (O, OH*OW*N)
+        else:           # the columns a few output rows at a time, each part's output in place
+            y = _xp(x).empty((o, self.out_hw[0] * self.out_hw[1] * x.shape[0]), dtype=x.dtype)
+            per_row = self.out_hw[1] * x.shape[0]
+            for r0, r1, cols in _unfold_by_rows(x, (kh, kw), self.stride, self.padding,
+                                                self.out_hw):
+                _xp(x).matmul(wmat, cols, out=y[:, r0 * per_row:r1 * per_row])
         if b is not None:
             y += b[:, None]                                 # y is ours: add in place
         return _chwn_view(y.reshape((o,) + self.out_hw + (x.shape[0],)))
@@ -130,18 +163,25 @@ class Conv2dGradW(Function):
 
     def forward(self, gy, x):
         o, c = gy.shape[1], x.shape[1]
-        cols = self.cols
-        if cols is None:
-            cols = _unfold(x, self.ksize, self.stride, self.padding, gy.shape[2:])
-        self.save_for_backward(cols)
-        gw = _channel_matrix(gy) @ cols.T       # the transpose is a BLAS flag, not a copy
+        gymat = _channel_matrix(gy)             # (O, OH*OW*N)
+        if self.cols is not None:
+            gw = gymat @ self.cols.T            # the transpose is a BLAS flag, not a copy
+        else:           # the columns a few output rows at a time: gw sums the parts' products
+            gw, per_row = None, gy.shape[3] * gy.shape[0]
+            for r0, r1, cols in _unfold_by_rows(x, self.ksize, self.stride, self.padding,
+                                                gy.shape[2:]):
+                part = gymat[:, r0 * per_row:r1 * per_row] @ cols.T
+                if gw is None:
+                    gw = part
+                else:
+                    gw += part
         return gw.reshape((o, c) + self.ksize)
 
     def backward(self, ggw, needs):
         gy, x = self.inputs
         g_gy = g_x = None
         if needs[0]:
-            g_gy = Conv2d(self.stride, self.padding, gy.shape[2:], self.saved[0])(x, ggw)
+            g_gy = Conv2d(self.stride, self.padding, gy.shape[2:], self.cols)(x, ggw)
         if needs[1]:
             g_x = ConvTranspose2d(self.stride, self.padding, x.shape[2:])(gy, ggw)
         return g_gy, g_x

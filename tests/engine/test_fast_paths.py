@@ -263,3 +263,15 @@ def test_instance_norm_plane_sums_fast_path_equals_plain_path(backend_name, monk
     assert x.data.transpose(1, 2, 3, 0).flags.c_contiguous      # the case under test
     assert_paths_agree(lambda x, w: F.instance_norm(F.conv2d(x, w, padding=1)) ** 2, arrays,
                        monkeypatch)
+
+
+@given(case=conv_cases(max_n=2, max_c=3, max_hw=6))
+@settings(max_examples=10)
+def test_conv2d_columns_in_parts_equal_plain_path(backend_name, case, monkeypatch):
+    """conv2d and its weight gradient make large columns a few output rows at a time;
+    with parts of 1 byte every output row is its own part."""
+    monkeypatch.setattr(conv_fast, "_PART_BYTES", 1)
+
+    def fn(x, w, b=None):
+        return F.conv2d(x, w, b, stride=case["stride"], padding=case["padding"]) ** 2
+    assert_paths_agree(fn, _conv_args(case), monkeypatch)
