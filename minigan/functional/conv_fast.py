@@ -87,6 +87,16 @@ def _unfold_by_rows(x, ksize, stride, padding, out_hw):
         yield r0, r1, win[:, :, :, r0:r1].reshape(c * kh * kw, (r1 - r0) * ow * n)
 
 
+def _convolve(wmat, x, ksize, stride, padding, out_hw):
+    """wmat @ columns of x: (O, C*KH*KW) and (N, C, H, W) -> (O, OH*OW*N), the columns made
+    a few output rows at a time and each part's product written into its column range."""
+    n, (oh, ow) = x.shape[0], out_hw
+    y = _xp(x).empty((wmat.shape[0], oh * ow * n), dtype=x.dtype)
+    for r0, r1, cols in _unfold_by_rows(x, ksize, stride, padding, out_hw):
+        _xp(x).matmul(wmat, cols, out=y[:, r0 * ow * n:r1 * ow * n])
+    return y
+
+
 def _padded_zeros(like, c, x_shape, padding):
     """Zeros (C, H + 2p, W + 2p, N): the padded image that col2im accumulates into."""
     (h, w), (ph, pw), n = x_shape[2:], padding, x_shape[0]
@@ -127,12 +137,8 @@ class Conv2d(Function):
         wmat = w.reshape(o, c * kh * kw)
         if self.cols is not None:
             y = wmat @ self.cols                            # (O, OH*OW*N)
-        else:           # the columns a few output rows at a time, each part's output in place
-            y = _xp(x).empty((o, self.out_hw[0] * self.out_hw[1] * x.shape[0]), dtype=x.dtype)
-            per_row = self.out_hw[1] * x.shape[0]
-            for r0, r1, cols in _unfold_by_rows(x, (kh, kw), self.stride, self.padding,
-                                                self.out_hw):
-                _xp(x).matmul(wmat, cols, out=y[:, r0 * per_row:r1 * per_row])
+        else:
+            y = _convolve(wmat, x, (kh, kw), self.stride, self.padding, self.out_hw)
         if b is not None:
             y += b[:, None]                                 # y is ours: add in place
         return _chwn_view(y.reshape((o,) + self.out_hw + (x.shape[0],)))
@@ -241,8 +247,7 @@ class ConvTranspose2d(Function):
         c_in, c_out, kh, kw = w.shape
         (ph, pw), n = self.padding, x.shape[0]
         flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c_out, c_in * kh * kw)
-        cols = _unfold(x, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), self.out_hw)
-        y = flipped @ cols                                  # (C_out, OH*OW*N)
+        y = _convolve(flipped, x, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), self.out_hw)
         if b is not None:
             y += b[:, None]
         return _chwn_view(y.reshape((c_out,) + self.out_hw + (n,)))
