@@ -97,6 +97,10 @@ def make_parser():
                    help="the papers' ablations: pix2pix l1+cgan (default) | l1 | cgan; "
                         "cyclegan full (default; cycles + identity) | cycle (cycles only, "
                         "eq. 3) | gan | gan+forward")
+    p.add_argument("--patch", type=int, choices=(1, 8, 16, 38),
+                   help="pix2pix: the discriminator's receptive field, the paper's Table 3: "
+                        "1 (PixelGAN), 8, 16 (default) or 38 (ImageGAN: one logit that "
+                        "sees the whole 28x28)")
     p.add_argument("--width", type=cli.positive_int,
                    help="pix2pix/cyclegan: channels of the generator's first layer")
     p.add_argument("--hidden", type=cli.sizes, help="hidden layer widths of MLP nets, e.g. "
@@ -181,12 +185,13 @@ def _recipes_help():
 
 _KNOBS = ("arch", "iterations", "batch_size", "lr_g", "lr_d", "latent_dim", "n_critic",
           "clip", "gp_lambda", "g_loss", "lr_decay", "hidden", "lr", "beta", "iw_samples",
-          "objective", "width", "content_loss", "adv_weight", "self_reg", "history_size")
+          "objective", "width", "patch", "content_loss", "adv_weight", "self_reg",
+          "history_size")
 _CADENCES = ("sample_every", "checkpoint_every", "log_every")
 # On --resume: these define the experiment and must match the checkpoint ...
 FIXED_ON_RESUME = ("model", "dataset", "arch", "batch_size", "latent_dim", "seed", "hidden",
                    "n_critic", "clip", "gp_lambda", "g_loss", "beta", "objective", "width",
-                   "content_loss", "adv_weight", "self_reg", "history_size")
+                   "patch", "content_loss", "adv_weight", "self_reg", "history_size")
 # ... and these may change; the change is printed and recorded in config.json.
 CHANGEABLE_ON_RESUME = ("iterations", "lr_g", "lr_d", "lr_decay", *_CADENCES, "data_dir",
                         "lr", "iw_samples")
@@ -197,6 +202,7 @@ ONLY_FOR = {"clip": ("wgan",), "gp_lambda": ("wgan-gp",),
             "lr_g": gans.MODELS, "lr_d": gans.MODELS, "n_critic": gans.MODELS,
             "lr": vae.MODELS, "beta": vae.MODELS, "iw_samples": vae.MODELS,
             "objective": ("pix2pix", "cyclegan"), "width": ("pix2pix", "cyclegan"),
+            "patch": ("pix2pix",),
             "content_loss": ("srgan",), "adv_weight": ("srgan",), "self_reg": ("simgan",),
             "history_size": ("simgan",)}
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce the runs behind the README's pictures and recorded figures.
-# Usage: bash scripts/readme_runs.sh [toy|images|img2img|all]   (writes runs/readme-*, docs/figures/)
+# Usage: bash scripts/readme_runs.sh [toy|images|img2img|img2img-spread|all]   (writes runs/readme-*, docs/figures/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -35,5 +35,27 @@ if [[ $what == img2img || $what == all ]]; then     # image-to-image: each paper
   for objective in full cycle gan+forward gan; do
     train --model cyclegan --dataset mnist-thickness --objective "$objective" \
           --out "runs/readme-cyclegan-$objective" && keep "cyclegan-$objective"
+  done
+fi
+if [[ $what == img2img-spread || $what == all ]]; then   # the seeds, patch sizes and lengths
+  export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MINIGAN_OFFLINE=1   # (scores only, no figures)
+  for seed in 1 2; do                                   # seed 0 is the img2img part above
+    for objective in l1+cgan l1; do
+      train --model pix2pix --dataset mnist-edges --objective "$objective" --seed "$seed" \
+            --out "runs/readme-pix2pix-$objective-seed$seed"
+    done
+    for objective in full cycle; do
+      train --model cyclegan --dataset mnist-thickness --objective "$objective" --seed "$seed" \
+            --out "runs/readme-cyclegan-$objective-seed$seed"
+    done
+  done
+  for patch in 1 8 38; do                               # the paper's Table 3; 16 is the default
+    train --model pix2pix --dataset mnist-edges --patch "$patch" \
+          --out "runs/readme-pix2pix-patch$patch"
+  done
+  train --model pix2pix --dataset mnist-edges --patch 8 --seed 1 --out runs/readme-pix2pix-patch8-seed1
+  for run in cycle:0 full:0 cycle:1; do                 # 4,800 iterations, 8.5 epochs
+    train --model cyclegan --dataset mnist-thickness --objective "${run%:*}" --seed "${run#*:}" \
+          --iterations 4800 --out "runs/readme-cyclegan-${run%:*}-4800-seed${run#*:}"
   done
 fi

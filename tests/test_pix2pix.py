@@ -109,16 +109,24 @@ def test_thickness_domains_come_from_different_digits():
 
 # ------------------------------------------------------------------ the nets
 
-def test_patchgan_receptive_field_formula_and_by_gradients():
-    D = PatchDiscriminator(2, 4).eval()           # eval: batch norm is per pixel, not global
-    assert receptive_field(D) == 16               # (4, 2), (4, 1), (4, 1): 1 -> 4 -> 7 -> 16
+@pytest.mark.parametrize("patch,side,seen", [
+    (1, 28, 1),          # PixelGAN: 1x1 convolutions, one logit per pixel
+    (8, 12, 8),          # (4, 2), (2, 1), (2, 1): 1 -> 2 -> 3 -> 8
+    (16, 12, 16),        # (4, 2), (4, 1), (4, 1): 1 -> 4 -> 7 -> 16, the default
+    (38, 1, 28),         # ImageGAN: (4, 2) x 3, (3, 1): 1 -> 3 -> 8 -> 18 -> 38, all of 28x28
+])
+def test_patchgan_receptive_field_formula_and_by_gradients(patch, side, seen):
+    D = PatchDiscriminator(2, 4, patch).eval()    # eval: batch norm is per pixel, not global
+    assert receptive_field(D) == patch
     x = mg.tensor(np.random.default_rng(0).standard_normal((1, 2, 28, 28)).astype("float32"),
                   requires_grad=True)
     logits = D(x[:, :1], x[:, 1:])
-    assert logits.shape == (1, 1, 12, 12)
-    (g,) = mg.grad(logits[0, 0, 6, 6], [x])       # one patch's logit
+    assert logits.shape == (1, 1, side, side)
+    (g,) = mg.grad(logits[0, 0, side // 2, side // 2], [x])    # one patch's logit
     rows, cols = np.nonzero(np.abs(g.data[0]).sum(axis=0))
-    assert rows.max() - rows.min() + 1 == 16 and cols.max() - cols.min() + 1 == 16
+    assert rows.max() - rows.min() + 1 == seen and cols.max() - cols.min() + 1 == seen
+    if patch == 38:                               # the field runs past the borders: the
+        assert rows.min() == 0 and rows.max() == 27   # one logit sees every pixel
 
 
 def test_unet_shapes_and_skips_carry_the_input_past_the_bottleneck():
@@ -209,9 +217,12 @@ FAST = ["--model", "pix2pix", "--dataset", "mnist-edges", "--width", "4", "--bat
 
 
 def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
-    train(tmp_path, *FAST, "--iterations", "4", "--out", str(tmp_path / "straight"))
-    train(tmp_path, *FAST, "--iterations", "2", "--out", str(tmp_path / "split"))
-    train(tmp_path, "--resume", str(tmp_path / "split"), "--iterations", "4")
+    fast = [*FAST, "--patch", "8"]                # a non-default D, kept on resume
+    train(tmp_path, *fast, "--iterations", "4", "--out", str(tmp_path / "straight"))
+    train(tmp_path, *fast, "--iterations", "2", "--out", str(tmp_path / "split"))
+    proc = train(tmp_path, "--resume", str(tmp_path / "split"), "--patch", "16", check=False)
+    assert proc.returncode == 2 and "--patch 16 (the run has 8)" in one_error_line(proc)
+    train(tmp_path, "--resume", str(tmp_path / "split"), "--iterations", "4", "--patch", "8")
     a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
     b = checkpoint_arrays(tmp_path / "split" / "checkpoint.npz")
     assert a.keys() == b.keys()
@@ -222,12 +233,15 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
         assert (out / name).exists()
     final = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()][-1]
     assert final["final"] and {"l1", "psnr", "sharpness", "accuracy", "fid"} <= set(final)
+    assert json.loads((out / "config.json").read_text())["patch"] == 8
     # minigan.translate gives the trained model's translation
     np.save(tmp_path / "a.npy", edges.test_x[:6, :1])
     run(["minigan.translate", "--run", str(out), "--input", str(tmp_path / "a.npy"),
          "--out", str(tmp_path / "b.npy")], tmp_path)
     from minigan.translate import load_model
-    expected = load_model(str(out)).translate(edges.test_x[:6, :1])
+    model = load_model(str(out))
+    assert receptive_field(model.D) == 8          # the run's D is rebuilt with its patch
+    expected = model.translate(edges.test_x[:6, :1])
     np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), expected)
     # bad input to minigan.translate, and minigan.sample on a translation run
     np.save(tmp_path / "big.npy", np.full((2, 28, 28), 200.0))

@@ -14,7 +14,8 @@ DATA_KIND = {"pix2pix": "paired", "cyclegan": "unpaired"}
 
 RECIPES = {
     # Isola et al.: lambda 100, Adam 2e-4 (0.5, 0.999), batch 1-10 (4 for edges2shoes)
-    "pix2pix": dict(objective="l1+cgan", l1_lambda=100.0, width=16, d_width=32,
+    # patch: the PatchGAN's receptive field (the paper's Table 3; pix2pix.PATCH_LAYERS)
+    "pix2pix": dict(objective="l1+cgan", l1_lambda=100.0, width=16, d_width=32, patch=16,
                     batch_size=16, iterations=3000, lr_decay="none"),
     # Zhu et al.: least squares GAN, lambda_cyc 10, identity 0.5 lambda, pool 50, batch 1,
     # constant rate for the first half then linear decay to 0 ("hold-linear")
@@ -37,7 +38,7 @@ def describe(model):
     r = RECIPES[model]
     if model == "pix2pix":
         return (f"cGAN + {r['l1_lambda']:g} L1 (--objective l1+cgan | l1 | cgan), U-Net and "
-                f"16x16 PatchGAN, batch {r['batch_size']}; data: mnist-edges, fashion-edges")
+                f"{r['patch']}x{r['patch']} PatchGAN (--patch 1 | 8 | 16 | 38), batch {r['batch_size']}; data: mnist-edges, fashion-edges")
     return (f"least squares + {r['cycle_lambda']:g} cycle + {r['identity_weight']:g}x that "
             f"identity (--objective full | cycle | gan | gan+forward), pool {r['pool_size']}, "
             f"hold-linear decay, batch {r['batch_size']}; data: mnist-thickness")
@@ -70,7 +71,8 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     if model == "pix2pix":
         from .pix2pix import PatchDiscriminator, Pix2Pix, UNetGenerator
         G = normal_init(UNetGenerator(1, 1, config["width"]))
-        D = normal_init(PatchDiscriminator(2, config["d_width"]))
+        # runs from before --patch existed used the 16x16 PatchGAN
+        D = normal_init(PatchDiscriminator(2, config["d_width"], config.get("patch", 16)))
         return Pix2Pix(G, D, adam(G.parameters(), config, config["lr_g"]),
                        adam(D.parameters(), config, config["lr_d"]),
                        l1_lambda=config["l1_lambda"], objective=config["objective"], seed=seed)

@@ -78,22 +78,48 @@ class UNetGenerator(nn.Module):
         return self.d1(u)
 
 
-class PatchDiscriminator(nn.Module):
-    """(a, b) (N, 1, 28, 28) each -> a map of logits (N, 1, 12, 12), one per patch.
+# The discriminator's layers for each patch size (the paper's Table 3): (kernel, stride,
+# padding) of each convolution, and its output channels as a multiple of the width
+# (0: the one logit channel).  The field of the last logit is computed by
+# receptive_field() and checked by gradients in the tests; the output size is for 28x28.
+PATCH_LAYERS = {
+    1: [(1, 1, 0, 1), (1, 1, 0, 2), (1, 1, 0, 0)],                # PixelGAN: 1x1, 28x28 logits
+    8: [(4, 2, 1, 1), (2, 1, 0, 2), (2, 1, 0, 0)],                # 1 -> 2 -> 3 -> 8, 12x12
+    16: [(4, 2, 1, 1), (4, 1, 1, 2), (4, 1, 1, 0)],               # 1 -> 4 -> 7 -> 16, 12x12
+    38: [(4, 2, 1, 1), (4, 2, 1, 2), (4, 2, 1, 2), (3, 1, 0, 0)],  # ImageGAN: one logit
+}
+PATCHES = tuple(PATCH_LAYERS)
 
-    Conv(2 -> w, k4 s2 p1) LeakyReLU -> Conv(w -> 2w, k4 s1 p1) BN LeakyReLU
-    -> Conv(2w -> 1, k4 s1 p1): each logit sees a 16x16 patch of the pair
-    (``receptive_field(self)`` computes it; tests check it with gradients).
+
+class PatchDiscriminator(nn.Module):
+    """(a, b) (N, 1, 28, 28) each -> a map of logits, one per patch of the pair.
+
+    Conv LeakyReLU -> [Conv BN LeakyReLU]... -> Conv to one channel, the layers of
+    ``PATCH_LAYERS[patch]``; each logit sees a patch x patch square of the pair
+    (``receptive_field(self)`` computes it; tests check it with gradients):
+      patch 16 (the default): (4, 2), (4, 1), (4, 1), logits (N, 1, 12, 12), 57% of 28;
+      patch 8: the same layers with kernel 2 in the stride-1 ones, 12x12 logits, 29% of
+        28, the nearest to the paper's 70 of 256 (27%);
+      patch 1: the PixelGAN, 1x1 convolutions, one logit per pixel (28x28);
+      patch 38: the ImageGAN, three stride-2 layers and a 3x3 one, a single logit that
+        sees the whole 28x28 (its field, 38, runs past the borders into the padding).
     """
 
-    def __init__(self, in_channels=2, width=32):
+    def __init__(self, in_channels=2, width=32, patch=16):
         super().__init__()
-        w = width
-        self.net = nn.Sequential(
-            nn.Conv2d(in_channels, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(w, 2 * w, 4, stride=1, padding=1), nn.BatchNorm2d(2 * w),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * w, 1, 4, stride=1, padding=1))
+        if patch not in PATCH_LAYERS:
+            raise ValueError(f"patch must be one of {PATCHES}, not {patch!r}")
+        layers, c = [], in_channels
+        specs = PATCH_LAYERS[patch]
+        for i, (k, s, p, mult) in enumerate(specs):
+            out = mult * width if mult else 1
+            layers.append(nn.Conv2d(c, out, k, stride=s, padding=p))
+            if 0 < i < len(specs) - 1:                  # batch norm, not on the first
+                layers.append(nn.BatchNorm2d(out))      # layer nor on the logits
+            if i < len(specs) - 1:
+                layers.append(nn.LeakyReLU(0.2))
+            c = out
+        self.net = nn.Sequential(*layers)
 
     def forward(self, a, b):
         return self.net(F.concat([a, b], axis=1))
