@@ -54,7 +54,7 @@ if [[ $what == img2img-spread || $what == all ]]; then   # the seeds, patch size
           --out "runs/readme-pix2pix-patch$patch"
   done
   train --model pix2pix --dataset mnist-edges --patch 8 --seed 1 --out runs/readme-pix2pix-patch8-seed1
-  for run in cycle:0 full:0 cycle:1; do                 # 4,800 iterations, 8.5 epochs
+  for run in cycle:0 full:0 cycle:1 cycle:2 full:1; do                # 4,800 iterations, 8.5 epochs
     train --model cyclegan --dataset mnist-thickness --objective "${run%:*}" --seed "${run#*:}" \
           --iterations 4800 --out "runs/readme-cyclegan-${run%:*}-4800-seed${run#*:}"
   done
