@@ -95,8 +95,9 @@ def make_parser():
     p.add_argument("--objective", choices=("l1+cgan", "l1", "cgan", "full", "cycle", "gan",
                                            "gan+forward"),
                    help="the papers' ablations: pix2pix l1+cgan (default) | l1 | cgan; "
-                        "cyclegan full (default; cycles + identity) | cycle (cycles only, "
-                        "eq. 3) | gan | gan+forward")
+                        "cyclegan cycle (default: both cycles, the paper's eq. 3) | full "
+                        "(cycles + 0.5 lambda identity, the authors' code) | gan | "
+                        "gan+forward")
     p.add_argument("--patch", type=int, choices=(1, 8, 16, 38),
                    help="pix2pix: the discriminator's receptive field, the paper's Table 3: "
                         "1 (PixelGAN), 8, 16 (default) or 38 (ImageGAN: one logit that "

@@ -1,6 +1,8 @@
 """CycleGAN: the history pool against its rule, residual blocks, the least-squares
 losses and the objective's weights by hand, the schedule, the command with exact
 resume (history pool included) and translation both ways."""
+import json
+
 import numpy as np
 import pytest
 
@@ -106,14 +108,24 @@ FAST = ["--model", "cyclegan", "--dataset", "mnist-thickness", "--width", "4",
 
 
 def test_command_resumes_exactly_with_the_pool_and_translates_both_ways(tmp_path):
-    train(tmp_path, *FAST, "--iterations", "4", "--out", str(tmp_path / "straight"))
-    train(tmp_path, *FAST, "--iterations", "2", "--out", str(tmp_path / "split"))
+    # "full" was the default before eq. 3 (cycle) became it: a run made then records
+    # "objective": "full" in config.json and must resume as full, identity term and
+    # all, not switch to today's default; the straight run gives --objective full,
+    # the resume gives no --objective, and the last two steps must still agree
+    train(tmp_path, *FAST, "--objective", "full", "--iterations", "4", "--log-every", "1",
+          "--out", str(tmp_path / "straight"))
+    train(tmp_path, *FAST, "--objective", "full", "--iterations", "2", "--log-every", "1",
+          "--out", str(tmp_path / "split"))
     train(tmp_path, "--resume", str(tmp_path / "split"), "--iterations", "4")
     a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
     b = checkpoint_arrays(tmp_path / "split" / "checkpoint.npz")
     assert a.keys() == b.keys() and any("pool_a" in k for k in a)
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    resumed = [json.loads(line) for line in (tmp_path / "split" / "metrics.jsonl")
+               .read_text().splitlines()]
+    after = [r for r in resumed if r.get("step", 0) >= 2 and "loss_g" in r]
+    assert after and all("loss_identity" in r for r in after)
     x = np.tanh(np.random.default_rng(0).standard_normal((3, 28, 28))).astype("float32")
     np.save(tmp_path / "x.npy", x)
     for direction in ("a2b", "b2a"):
@@ -122,3 +134,15 @@ def test_command_resumes_exactly_with_the_pool_and_translates_both_ways(tmp_path
              "--direction", direction], tmp_path)
         assert np.load(tmp_path / f"{direction}.npy").shape == (3, 1, 28, 28)
     assert not np.array_equal(np.load(tmp_path / "a2b.npy"), np.load(tmp_path / "b2a.npy"))
+
+
+def test_default_objective_is_eq3_without_the_identity_term(tmp_path):
+    """The default trains the paper's eq. (3): both cycle losses logged, no identity
+    loss (the README's Table 4 marks this row as the default)."""
+    out = tmp_path / "default"
+    train(tmp_path, *FAST, "--iterations", "1", "--log-every", "1", "--out", str(out))
+    assert json.loads((out / "config.json").read_text())["objective"] == "cycle"
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    losses = [r for r in rows if "loss_g" in r]
+    assert losses and all("loss_cycle_a" in r and "loss_cycle_b" in r
+                          and "loss_identity" not in r for r in losses)

@@ -35,21 +35,27 @@ def test_pix2pix_ablation_directions(tmp_path):
 
 @pytest.mark.slow
 def test_cyclegan_keeps_the_digit_only_with_the_cycle(tmp_path):
+    """The default (eq. 3, 4,800 iterations) against the identity term and no cycle."""
     scores = {}
-    for objective in ("full", "cycle", "gan"):
+    for objective in ("cycle", "full", "gan"):
         out = tmp_path / objective
-        train(tmp_path, "--model", "cyclegan", "--dataset", "mnist-thickness", "--objective",
-              objective, "--out", str(out))
+        flags = () if objective == "cycle" else ("--objective", objective)   # the default
+        train(tmp_path, "--model", "cyclegan", "--dataset", "mnist-thickness", *flags,
+              "--out", str(out))
         scores[objective] = final_scores(out)
-    full, cycle, gan = scores["full"], scores["cycle"], scores["gan"]
+    cycle, full, gan = scores["cycle"], scores["full"], scores["gan"]
     for d in ("a2b", "b2a"):
-        assert full[f"accuracy_{d}"] > gan[f"accuracy_{d}"] + 0.3
-        assert full[f"l1_{d}"] < full[f"l1_identity_{d}"]
-        # the paper's eq. (3): the digit kept and the thickness matched (issue 14's
-        # targets, on seeds 0 and 1); its L1 to the true partner is under half the
-        # identity map's on seed 0 (0.058) but not on seed 1 (0.097), so only "well under"
-        assert cycle[f"accuracy_{d}"] > 0.9
-        assert abs(cycle[f"ink_{d}"] / cycle[f"ink_target_{d}"] - 1) < 0.1
-        assert cycle[f"l1_{d}"] < 0.8 * cycle[f"l1_identity_{d}"]
-        # the identity term: the thickness falls short (A -> B) or overshoots (B -> A)
-        assert abs(full[f"ink_{d}"] / full[f"ink_target_{d}"] - 1) > 0.1
+        ink_error = {name: abs(s[f"ink_{d}"] / s[f"ink_target_{d}"] - 1)
+                     for name, s in scores.items()}
+        # issue 14's targets, met by eq. 3 at 4,800 iterations on seeds 0, 1 and 2
+        # (accuracy >= 91.6%, ink within 2%, L1 at most 0.22 of the identity map's)
+        assert cycle[f"accuracy_{d}"] >= 0.9
+        assert ink_error["cycle"] < 0.1
+        assert cycle[f"l1_{d}"] < 0.5 * cycle[f"l1_identity_{d}"]
+        # without a cycle the content is lost: few digits kept, L1 above the identity map's
+        assert gan[f"accuracy_{d}"] < cycle[f"accuracy_{d}"] - 0.5
+        assert gan[f"l1_{d}"] > gan[f"l1_identity_{d}"]
+        # the identity term keeps the digit but holds the thickening back
+        # (seed 0: ink -9% / +8% against eq. 3's +0.5% / +1.4%)
+        assert full[f"accuracy_{d}"] >= 0.9
+        assert ink_error["full"] > ink_error["cycle"] + 0.04
