@@ -54,6 +54,17 @@ if [[ $what == img2img-spread || $what == all ]]; then   # the seeds, patch size
           --out "runs/readme-pix2pix-patch$patch"
   done
   train --model pix2pix --dataset mnist-edges --patch 8 --seed 1 --out runs/readme-pix2pix-patch8-seed1
+  for seed in 0 1 2; do           # the authors' code's schedule, the rule fixed before the runs
+    for objective in l1+cgan l1; do
+      train --model pix2pix --dataset mnist-edges --objective "$objective" --seed "$seed" \
+            --lr-decay hold-linear --out "runs/readme-pix2pix-$objective-hold-linear-seed$seed"
+    done
+  done
+  for objective in l1+cgan l1; do                       # the test-time dropout masks
+    python scripts/pix2pix_mask_noise.py "runs/readme-pix2pix-$objective"{,-seed1,-seed2} \
+           "runs/readme-pix2pix-$objective-hold-linear-seed"{0,1,2}
+  done
+  python scripts/mnist_edges_ceiling.py                  # what the outline allows
   for run in cycle:1 cycle:2 full:1; do                 # 4,800 iterations (the default);
     train --model cyclegan --dataset mnist-thickness --objective "${run%:*}" --seed "${run#*:}" \
           --out "runs/readme-cyclegan-${run%:*}-seed${run#*:}"   # seed 0: the img2img part

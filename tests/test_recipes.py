@@ -107,3 +107,24 @@ def test_config_json_written_with_one_activation_keeps_its_meaning(tmp_path, dat
     config = train.read_config(str(path))
     assert (config["g_activation"], config["d_activation"]) == (g_act, old)
     assert "activation" not in config
+
+
+def test_pix2pix_rate_is_constant_and_the_authors_schedule_is_one_flag_away():
+    """The README's pix2pix rows train at a constant rate (the paper's text); the
+    schedule of the authors' PyTorch code, held for the first half and then linearly to
+    0, was measured with --lr-decay hold-linear and not adopted by the rule fixed
+    before the runs (README, "The learning-rate schedule").  The flag is recorded in
+    config.json and reaches both of pix2pix's optimisers."""
+    edges = ("--model", "pix2pix", "--dataset", "mnist-edges")
+    assert resolved(*edges)["lr_decay"] == "none"
+    config = resolved(*edges, "--lr-decay", "hold-linear", "--iterations", "100",
+                      "--width", "4")
+    assert train.settings_used(config)["lr_decay"] == "hold-linear"
+
+    class Run:                                    # what set_learning_rates reads
+        gan = gans.build(config, (2, 28, 28), "paired", 10, seed=1)
+    Run.config = config
+    for step, rate in ((0, 2e-4), (50, 2e-4), (60, 1.6e-4), (90, 0.4e-4), (99, 0.04e-4)):
+        Run.step = step                           # 2e-4 (100 - step) / 50 after step 50
+        train.set_learning_rates(Run)
+        assert abs(Run.gan.opt_g.lr - rate) < 1e-12 and abs(Run.gan.opt_d.lr - rate) < 1e-12
