@@ -1,6 +1,6 @@
 """The fast paths: the plain code's products, arranged for the CPU (one switch for all).
 
-Every function in functional/ has a plain form, the one the lessons print.  Two
+Every function in functional/ has a plain form, the one the lessons print.  Four
 places also have a fast form that computes the same numbers faster on a CPU:
 
   * ``matrix_product`` (below; used by matmul and linear): operands that BLAS
