@@ -8,7 +8,9 @@ copies do not meet), both build the same model of bench_train.py's ROWS from the
 seeds and batches, and the two run alternately, round after round, so a load that comes
 and goes hits both.  Printed: the median CPU time per iteration (``time.process_time``,
 which does not count other processes' use of the core) of each, and the median of the
-per-round ratios new / base.  Set OPENBLAS_NUM_THREADS=1 for one thread.
+per-round ratios new / base.  Set OPENBLAS_NUM_THREADS=1 for one thread.  With 2 threads
+take ``--clock wall`` on a quiet machine: CPU time then also counts OpenBLAS's idle
+threads spinning between products.
 """
 import argparse
 import importlib
@@ -56,11 +58,11 @@ def trainer(package, model, kind, batch, overrides):
     return lambda: gan.train_step(lambda: next(it))
 
 
-def cpu_per_call(step, k):
-    c = time.process_time()
+def per_call(step, k, clock=time.process_time):
+    c = clock()
     for _ in range(k):
         step()
-    return (time.process_time() - c) / k
+    return (clock() - c) / k
 
 
 def main(argv=None):
@@ -69,7 +71,10 @@ def main(argv=None):
     p.add_argument("--rows", nargs="+", default=["cyclegan"], help="models (ROWS' model names)")
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--seconds", type=float, default=0.3, help="per round and side")
+    p.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                   help="time.process_time (default) or time.perf_counter")
     args = p.parse_args(argv)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     with tempfile.TemporaryDirectory() as folder:
         export_base(args.base, folder)
         for row in bench_train.ROWS:
@@ -81,16 +86,16 @@ def main(argv=None):
             for s in steps.values():
                 for _ in range(3):
                     s()
-            k = max(1, round(args.seconds / cpu_per_call(steps["minigan"], 1)))
+            k = max(1, round(args.seconds / per_call(steps["minigan"], 1, clock)))
             times = {pkg: [] for pkg in steps}
             for r in range(args.rounds):
                 order = list(steps) if r % 2 == 0 else list(steps)[::-1]
                 for pkg in order:
-                    times[pkg].append(cpu_per_call(steps[pkg], k))
+                    times[pkg].append(per_call(steps[pkg], k, clock))
             ratio = statistics.median(a / b for a, b in zip(times["minigan"],
                                                             times["minigan_base"]))
             print(f"{name}: base {1e3 * statistics.median(times['minigan_base']):.1f} ms, "
-                  f"new {1e3 * statistics.median(times['minigan']):.1f} ms CPU per iteration; "
+                  f"new {1e3 * statistics.median(times['minigan']):.1f} ms {args.clock} per iteration; "
                   f"new / base {ratio:.3f} (median of {args.rounds} rounds, {k} iterations "
                   f"each; load {os.getloadavg()[0]:.2f})", flush=True)
 

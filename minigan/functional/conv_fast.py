@@ -19,14 +19,16 @@ stored contiguously as (C*KH*KW, OH*OW*N): the batch index runs fastest.  Then
     whole column matrix (up to 288 times the output) is ever alive.
 Gradients: <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>, so the input
 gradient of each is the other; the weight gradient dW = gY @ cols^T is its own
-Function (Conv2dGradW) whose backward is again conv2d / conv_transpose2d.
+Function (Conv2dGradW) whose backward is again conv2d / conv_transpose2d; the
+bias gradient sums gY per channel as a product with ones (BiasGrad).
 tests/engine/test_fast_paths.py checks values, first and second derivatives
 against the plain path.  Callers (conv.py) have checked shapes and computed
 the output size out_hw = (OH, OW).
 """
 from ..autograd import Function
 from ..backend import get_array_module as _xp, as_strided
-from .math import sum as _sum
+from .fast import channel_sums
+from .math import broadcast_to, reshape
 
 _PART_BYTES = 4 * 2**20     # conv_transpose2d's columns are made in parts of about this size
 
@@ -151,8 +153,22 @@ class Conv2d(Function):
         if needs[1]:
             gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], self.cols)(gy, x)
         if len(needs) == 3 and needs[2]:
-            gb = _sum(gy, axis=(0, 2, 3))
+            gb = BiasGrad()(gy)
         return gx, gw, gb
+
+
+class BiasGrad(Function):
+    """The bias gradient of both convolutions: gb = sum of gy over (n, oh, ow), (O,).
+
+    The same sum as the plain path's, as products with ones (``fast.channel_sums``);
+    its adjoint spreads ggb over every pixel: <gb(gy), v> = <gy, v broadcast>.
+    """
+
+    def forward(self, gy):
+        return channel_sums(gy).reshape(gy.shape[1])
+
+    def backward(self, ggb, needs):
+        return broadcast_to(reshape(ggb, (1, -1, 1, 1)), self.inputs[0].shape)
 
 
 class Conv2dGradW(Function):
@@ -264,5 +280,5 @@ class ConvTranspose2d(Function):
             if needs[1]:     # conv2d's (gy, x) roles are played by (x, gy)
                 gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], cols)(x, gy)
         if len(needs) == 3 and needs[2]:
-            gb = _sum(gy, axis=(0, 2, 3))
+            gb = BiasGrad()(gy)
         return gx, gw, gb

@@ -1,6 +1,6 @@
 """The fast paths: the plain code's products, arranged for the CPU (one switch for all).
 
-Every function in functional/ has a plain form, the one the lessons print.  Two
+Every function in functional/ has a plain form, the one the lessons print.  Four
 places also have a fast form that computes the same numbers faster on a CPU:
 
   * ``matrix_product`` (below; used by matmul and linear): operands that BLAS
@@ -12,6 +12,8 @@ places also have a fast form that computes the same numbers faster on a CPU:
     measures both paths.
   * ``plane_sums`` (below; used by instance norm): the sum over each image plane of
     an array in that batch-last memory, as a product with a vector of ones.
+  * ``channel_sums`` (below; used by batch norm and the convolutions' bias
+    gradients): the sum over the batch and the pixels of each channel, likewise.
 
 ``enabled`` selects them (the default).  Set ``minigan.functional.fast.enabled =
 False`` to run the plain code everywhere; tests/engine/test_fast_paths.py checks
@@ -64,3 +66,25 @@ def plane_sums(a):
     ones = _xp(a).ones(h * w, dtype=a.dtype)
     sums = ones @ chwn.reshape(c, h * w, n)                 # (C, N)
     return sums.T.reshape(n, c, 1, 1)
+
+
+def channel_sums(a):
+    """sum over (n, h, w) of a: (N, C, H, W), kept as (1, C, 1, 1), on raw arrays.
+
+    Batch norm's statistics and its gradient's, and a convolution's bias gradient.
+    NumPy reduces on one core; the same sums as products with vectors of ones are
+    BLAS matrix-vector products, which run at memory speed and which OpenBLAS
+    spreads over its threads (benchmarks/README.md): one product for the
+    batch-last (C, H, W, N) memory of the fast convolutions, two for (N, C, H, W)
+    memory (over the batch, then over each plane).  Other layouts take ``a.sum``.
+    """
+    n, c, h, w = a.shape
+    xp, chwn = _xp(a), a.transpose(1, 2, 3, 0)
+    if chwn.flags.c_contiguous:
+        sums = chwn.reshape(c, h * w * n) @ xp.ones(h * w * n, dtype=a.dtype)
+    elif a.flags.c_contiguous:
+        per_pixel = xp.ones(n, dtype=a.dtype) @ a.reshape(n, c * h * w)    # (C*H*W,)
+        sums = per_pixel.reshape(c, h * w) @ xp.ones(h * w, dtype=a.dtype)
+    else:
+        return a.sum(axis=(0, 2, 3), keepdims=True)
+    return sums.reshape(1, c, 1, 1)

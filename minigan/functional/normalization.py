@@ -22,6 +22,7 @@ is wanted, so that second derivatives (the gradient penalty) are exact.
 """
 from ..autograd import Function, Tensor, as_tensor, is_grad_enabled, raw
 from ..backend import get_array_module as _xp
+from . import fast
 from .math import check_dtypes, mean as _mean, reshape as _reshape, sum as _sum
 
 
@@ -33,6 +34,15 @@ def _stat_axes(x):
 def _channel_shape(x):
     """(1, C) or (1, C, 1, 1): how a per-channel vector broadcasts against x."""
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _channel_sums(a):
+    """sum over the axes of ``_stat_axes`` of a raw array, kept: (1, C[, 1, 1]).
+
+    For images on the fast path, ``fast.channel_sums`` (products with ones)."""
+    if fast.enabled and a.ndim == 4:
+        return fast.channel_sums(a)
+    return a.sum(axis=_stat_axes(a), keepdims=True)
 
 
 def _normalize(x, eps):
@@ -59,13 +69,13 @@ class BatchNormTrain(Function):
 
     def forward(self, x, gamma=None, beta=None):
         xp = _xp(x)
-        axes, shape = _stat_axes(x), _channel_shape(x)
-        mu = x.mean(axis=axes, keepdims=True)
+        shape, m = _channel_shape(x), x.size // x.shape[1]
+        mu = _channel_sums(x) / m
         y = x - mu                                      # becomes the output, in place
-        var = (y * y).mean(axis=axes, keepdims=True)    # two-pass: no cancellation
+        var = _channel_sums(y * y) / m                  # two-pass: no cancellation
         inv_std = 1 / xp.sqrt(var + self.eps)
         self.save_for_backward(mu, inv_std)
-        self._update_running(mu.reshape(-1), var.reshape(-1), x.size // x.shape[1])
+        self._update_running(mu.reshape(-1), var.reshape(-1), m)
         # y = (x - mu) * (gamma / std) + beta, with the per-channel factors folded first
         if not self.affine:
             y *= inv_std
@@ -114,12 +124,11 @@ class BatchNormTrain(Function):
             gx = scale * gy - (scale / std^2) * mean(gy * xc) * xc - scale * mean(gy)
         """
         x = self.inputs[0].data
-        axes, shape = _stat_axes(x), _channel_shape(x)
-        m = x.size // x.shape[1]
+        shape, m = _channel_shape(x), x.size // x.shape[1]
         mu, inv_std = self.saved
         xc = x - mu
         tmp = gy * xc
-        sum_gy, sum_gy_xc = gy.sum(axis=axes, keepdims=True), tmp.sum(axis=axes, keepdims=True)
+        sum_gy, sum_gy_xc = _channel_sums(gy), _channel_sums(tmp)
         gx = ggamma = gbeta = None
         if needs[0]:
             scale = inv_std * self.inputs[1].data.reshape(shape) if self.affine else inv_std

@@ -275,3 +275,36 @@ def test_conv2d_columns_in_parts_equal_plain_path(backend_name, case, monkeypatc
     def fn(x, w, b=None):
         return F.conv2d(x, w, b, stride=case["stride"], padding=case["padding"]) ** 2
     assert_paths_agree(fn, _conv_args(case), monkeypatch)
+
+
+@pytest.mark.parametrize("layout", ["batch-last", "nchw", "other"])
+def test_batch_norm_channel_sums_fast_path_equals_plain_path(backend_name, layout, monkeypatch):
+    """Batch norm's per-channel sums and a convolution's bias gradient as products with
+    ones (fast.channel_sums) in the batch-last memory a fast convolution leaves, in
+    C-ordered (N, C, H, W) memory, and (``a.sum``) in any other: the same values, first
+    derivatives without a graph (the array formula) and second derivatives as .sum."""
+    rng = np.random.default_rng(8)
+    arrays = [rng.standard_normal((3, 2, 5, 4)) * 1.5 + 0.7, rng.standard_normal((3, 2, 3, 3)),
+              rng.standard_normal(3), rng.uniform(0.5, 2, 3), rng.standard_normal(3)]
+
+    def image(x, w, c):
+        h = F.conv2d(x, w, c, padding=1)                   # (C, H, W, N) memory
+        if layout == "nchw":
+            h = h.reshape(-1).reshape(h.shape)             # a C-ordered copy
+        if layout == "other":
+            h = F.swapaxes(h)                              # neither
+        return h
+
+    def fn(x, w, c, g, b):
+        return F.batch_norm(image(x, w, c), g, b, None, None) ** 2
+
+    h = image(*[mg.tensor(dev(a)) for a in arrays[:3]]).data       # the case under test
+    assert (h.transpose(1, 2, 3, 0).flags.c_contiguous, h.flags.c_contiguous) == {
+        "batch-last": (True, False), "nchw": (False, True), "other": (False, False)}[layout]
+    firsts = []
+    for enabled in (True, False):
+        monkeypatch.setattr(fast, "enabled", enabled)
+        firsts.append(_gradients(fn, [dev(a) for a in arrays], create_graph=False))
+    for a, b in zip(*firsts):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert_paths_agree(fn, arrays, monkeypatch)
