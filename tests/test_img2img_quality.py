@@ -10,6 +10,8 @@ import pytest
 
 from test_train import train
 
+LONG = 3600   # seconds for one full-length training (minutes on one core; the default 120 is too short)
+
 
 def final_scores(out):
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -22,12 +24,15 @@ def test_pix2pix_ablation_directions(tmp_path):
     for objective in ("l1+cgan", "l1", "cgan"):
         out = tmp_path / objective
         train(tmp_path, "--model", "pix2pix", "--dataset", "mnist-edges", "--objective",
-              objective, "--out", str(out))
+              objective, "--out", str(out), timeout=LONG)
         scores[objective] = final_scores(out)
     full, l1, cgan = scores["l1+cgan"], scores["l1"], scores["cgan"]
     assert full["accuracy"] > 0.9 and l1["accuracy"] > 0.9
-    assert full["fid"] < 0.8 * cgan["fid"]          # the L1 term fixes cGAN's content
-    assert full["l1"] < cgan["l1"]
+    # the L1 term brings the output to the target: cGAN alone is the farthest pixel by
+    # pixel (README Table 1: 0.0534 against 0.0444, re-run 0.0526 against 0.0450); its
+    # FID was worse in the first run (42.1 against 29.9) but level on the re-run (26.8
+    # against 27.5), so FID is not asserted
+    assert full["l1"] < 0.95 * cgan["l1"] and l1["l1"] < full["l1"]
     # L1 alone blurs (less sharp than the real digits); the adversarial term sharpens
     assert l1["sharpness"] < 0.95 * l1["sharpness_target"]
     assert full["sharpness"] > 1.1 * l1["sharpness"] and cgan["sharpness"] > 1.1 * l1["sharpness"]
@@ -41,7 +46,7 @@ def test_cyclegan_keeps_the_digit_only_with_the_cycle(tmp_path):
         out = tmp_path / objective
         flags = () if objective == "cycle" else ("--objective", objective)   # the default
         train(tmp_path, "--model", "cyclegan", "--dataset", "mnist-thickness", *flags,
-              "--out", str(out))
+              "--out", str(out), timeout=LONG)
         scores[objective] = final_scores(out)
     cycle, full, gan = scores["cycle"], scores["full"], scores["gan"]
     for d in ("a2b", "b2a"):

@@ -22,20 +22,22 @@ TIMEOUT = 120
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(args, cwd, check=True):
-    """Run ``python -m <args>`` and return the CompletedProcess (text output)."""
+def run(args, cwd, check=True, timeout=TIMEOUT):
+    """Run ``python -m <args>`` and return the CompletedProcess (text output).
+
+    timeout: seconds; the slow tests' full-length trainings pass their own."""
     path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"), MINIGAN_OFFLINE="1",
                PYTHONPATH=path)
     proc = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=TIMEOUT)
+                          capture_output=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
 
 
-def train(cwd, *flags, check=True):
-    return run(["minigan.train", "--no-progress", *flags], cwd, check)
+def train(cwd, *flags, check=True, timeout=TIMEOUT):
+    return run(["minigan.train", "--no-progress", *flags], cwd, check, timeout)
 
 
 def checkpoint_arrays(path):
