@@ -57,10 +57,14 @@ def test_cyclegan_keeps_the_digit_only_with_the_cycle(tmp_path):
         assert cycle[f"accuracy_{d}"] >= 0.9
         assert ink_error["cycle"] < 0.1
         assert cycle[f"l1_{d}"] < 0.5 * cycle[f"l1_identity_{d}"]
-        # without a cycle the content is lost: few digits kept, L1 above the identity map's
-        assert gan[f"accuracy_{d}"] < cycle[f"accuracy_{d}"] - 0.5
-        assert gan[f"l1_{d}"] > gan[f"l1_identity_{d}"]
         # the identity term keeps the digit but holds the thickening back
         # (seed 0: ink -9.6% / +8.7% against eq. 3's +0.5% / +1.4%; seed 1: -10.3% / +7.6%)
         assert full[f"accuracy_{d}"] >= 0.9
         assert ink_error["full"] > ink_error["cycle"] + 0.04
+    # without a cycle nothing ties a translation to its input (lesson 13): at least one
+    # direction loses the digit, its L1 above the identity map's.  Which one is the run's
+    # draw: 10.8% / 10.0% in README Table 4's run, 90.2% / 10.0% on the re-run below it
+    lost = [d for d in ("a2b", "b2a")
+            if gan[f"accuracy_{d}"] < cycle[f"accuracy_{d}"] - 0.5
+            and gan[f"l1_{d}"] > gan[f"l1_identity_{d}"]]
+    assert lost
