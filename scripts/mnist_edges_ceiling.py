@@ -28,9 +28,8 @@ from minigan.data import load_dataset, translation
 
 
 def blocks_back_to_28(coarse):
-    """(N, 14, 14) -> (N, 1, 28, 28), each pixel drawn as a 2x2 block (as the outline)."""
-    s = translation.SCALE
-    return coarse.repeat(s, axis=1).repeat(s, axis=2)[:, None]
+    """(N, 14, 14) -> (N, 1, 28, 28), each pixel drawn as a block (as the outline)."""
+    return translation.blocks_to_full(coarse)[:, None]
 
 
 def main():
@@ -40,13 +39,13 @@ def main():
     def accuracy(images):
         return 100 * float(np.mean(im.evaluate(images)[1].argmax(1) == y))
 
-    s = translation.SCALE
     pixels = np.rint((b[:, 0] + 1) * 127.5)                          # 0..255, as outline() sees
-    coarse = pixels.reshape(len(b), 28 // s, s, 28 // s, s).mean(axis=(2, 4))
+    coarse = translation.block_means(pixels)
     rows = [("the targets themselves", accuracy(b)),
             ("14x14 grey block means", accuracy(blocks_back_to_28(coarse / 127.5 - 1))),
-            ("14x14 thresholded ink (>= 128)",
-             accuracy(blocks_back_to_28(np.where(coarse >= 128, 1.0, -1.0)))),
+            (f"14x14 thresholded ink (>= {translation.INK_THRESHOLD})",
+             accuracy(blocks_back_to_28(
+                 np.where(coarse >= translation.INK_THRESHOLD, 1.0, -1.0)))),
             ("the outline itself (the input)", accuracy(a))]
     train_a = data.x[:, 0].reshape(len(data.x), -1).astype(np.float64)
     query = a.reshape(len(a), -1).astype(np.float64)

@@ -72,15 +72,24 @@ class TranslationDataset:
         return len(self.x)
 
 
+def block_means(images):
+    """(N, 28, 28) -> (N, 14, 14): the mean of each SCALE x SCALE block, the resolution
+    the outline is drawn at."""
+    n, h, w = images.shape
+    return images.reshape(n, h // SCALE, SCALE, w // SCALE, SCALE).mean(axis=(2, 4))
+
+
+def blocks_to_full(coarse):
+    """(N, 14, 14) -> (N, 28, 28): each pixel drawn as a SCALE x SCALE block."""
+    return coarse.repeat(SCALE, axis=1).repeat(SCALE, axis=2)
+
+
 def outline(images):
     """uint8 (N, 28, 28) -> uint8 (N, 28, 28): the outline at half resolution, 255 on it
     and 0 elsewhere (see the module docstring)."""
-    n, h, w = images.shape
-    coarse = images.reshape(n, h // SCALE, SCALE, w // SCALE, SCALE).mean(axis=(2, 4))
-    ink = coarse >= INK_THRESHOLD                                     # (N, 14, 14)
+    ink = block_means(images) >= INK_THRESHOLD                        # (N, 14, 14)
     inside = ndimage.binary_erosion(ink, structure=CROSS[None])       # image by image
-    edge = np.where(ink & ~inside, 255, 0).astype(np.uint8)
-    return edge.repeat(SCALE, axis=1).repeat(SCALE, axis=2)
+    return blocks_to_full(np.where(ink & ~inside, 255, 0).astype(np.uint8))
 
 
 def thicken(images):
