@@ -98,7 +98,7 @@ def make_parser():
                         "cyclegan cycle (default: both cycles, the paper's eq. 3) | full "
                         "(cycles + 0.5 lambda identity, the authors' code) | gan | "
                         "gan+forward")
-    p.add_argument("--patch", type=int, choices=(1, 8, 16, 38),
+    p.add_argument("--patch", type=int, choices=gans.pix2pix.PATCHES,
                    help="pix2pix: the discriminator's receptive field, the paper's Table 3: "
                         "1 (PixelGAN), 8, 16 (default) or 38 (ImageGAN: one logit that "
                         "sees the whole 28x28)")

@@ -23,7 +23,7 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
 from .mlp import MLPDiscriminator, MLPGenerator, VanillaGAN
 from .wgan import WGAN, WGANGP
 from . import objectives
-from . import img2img
+from . import img2img, pix2pix
 from .srgan import SRGAN, SRDiscriminator, SRGenerator, SRResNet
 from .simgan import LocalDiscriminator, Refiner, SimGAN
 

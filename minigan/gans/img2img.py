@@ -8,6 +8,7 @@ The papers' settings are kept where they are settings (losses, their weights, Ad
 to 28x28 digits and a CPU: ``width`` is the first layer's channel count.
 """
 from .. import nn, optim
+from .pix2pix import PATCHES
 
 TRANSLATION_MODELS = ("pix2pix", "cyclegan")
 DATA_KIND = {"pix2pix": "paired", "cyclegan": "unpaired"}
@@ -43,7 +44,8 @@ def describe(model):
     r = RECIPES[model]
     if model == "pix2pix":
         return (f"cGAN + {r['l1_lambda']:g} L1 (--objective l1+cgan | l1 | cgan), U-Net and "
-                f"{r['patch']}x{r['patch']} PatchGAN (--patch 1 | 8 | 16 | 38), batch {r['batch_size']}; data: mnist-edges, fashion-edges")
+                f"{r['patch']}x{r['patch']} PatchGAN (--patch {' | '.join(map(str, PATCHES))}), "
+                f"batch {r['batch_size']}; data: mnist-edges, fashion-edges")
     return (f"least squares + {r['cycle_lambda']:g} x both cycles (--objective cycle, eq. 3; "
             f"full adds {r['identity_weight']:g}x that identity; gan | gan+forward ablate), "
             f"pool {r['pool_size']}, hold-linear decay, batch {r['batch_size']}, "
