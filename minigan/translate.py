@@ -15,7 +15,6 @@ test protocol), and raises ValueError for a direction or a shape it cannot take.
 (pix2pix: a2b only; cyclegan: a2b and b2a; srresnet and
 srgan: a2b, 7x7 inputs to 28x28; simgan: a2b, synthetic digits to refined ones.)
 """
-import json
 import os
 import sys
 
@@ -23,6 +22,7 @@ import numpy as np
 
 from . import backend, gans
 from .serialization import load
+from .train import read_config
 from .cli import Parser as _Parser, UsageError, one_line as _one_line, run_command
 
 
@@ -42,8 +42,7 @@ def load_model(run_dir):
     checkpoint = os.path.join(run_dir, "checkpoint.npz")
     if not (os.path.exists(config_path) and os.path.exists(checkpoint)):
         raise UsageError(f"--run {run_dir}: no config.json and checkpoint.npz there")
-    with open(config_path) as f:
-        config = json.load(f)
+    config = read_config(config_path)     # the recipe's defaults for settings it predates
     paired = gans.img2img.TRANSLATION_MODELS
     if config.get("model") not in paired + gans.SR_MODELS + ("simgan",):
         raise UsageError(f"--run {run_dir} is a {config.get('model')} run, which has no "

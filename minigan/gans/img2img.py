@@ -79,8 +79,7 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
     if model == "pix2pix":
         from .pix2pix import PatchDiscriminator, Pix2Pix, UNetGenerator
         G = normal_init(UNetGenerator(1, 1, config["width"]))
-        # runs from before --patch existed used the 16x16 PatchGAN
-        D = normal_init(PatchDiscriminator(2, config["d_width"], config.get("patch", 16)))
+        D = normal_init(PatchDiscriminator(2, config["d_width"], config["patch"]))
         return Pix2Pix(G, D, adam(G.parameters(), config, config["lr_g"]),
                        adam(D.parameters(), config, config["lr_d"]),
                        l1_lambda=config["l1_lambda"], objective=config["objective"], seed=seed)

@@ -27,8 +27,8 @@ LAYERS = {
     "sr_report": 5.5, "simgan_report": 5.5,     # scores of SR/SimGAN runs, used by report
     "report": 6, "cli": 6,                      # the command line shared by train and sample
     "train": 7,
-    "sample": 8,
-    "translate": 7,                             # python -m minigan.translate
+    "sample": 8,                                # both load a run with train.read_config
+    "translate": 8,                             # python -m minigan.translate
 }
 
 
