@@ -128,3 +128,14 @@ def test_pix2pix_rate_is_constant_and_the_authors_schedule_is_one_flag_away():
         Run.step = step                           # 2e-4 (100 - step) / 50 after step 50
         train.set_learning_rates(Run)
         assert abs(Run.gan.opt_g.lr - rate) < 1e-12 and abs(Run.gan.opt_d.lr - rate) < 1e-12
+
+
+def test_pix2pix_default_is_the_papers_edges_to_shoes_batch_and_length():
+    """The README's pix2pix rows are the paper's edges->shoes recipe (its appendix:
+    batch 4, 15 epochs) over mnist-edges' training pairs from the bundled digits,
+    counted here from the data."""
+    from minigan.data.translation import load_translation
+    config = resolved("--model", "pix2pix", "--dataset", "mnist-edges")
+    pairs = len(load_translation("mnist-edges", download=False, quiet=True).x)   # bundled
+    assert config["batch_size"] == 4
+    assert config["iterations"] * config["batch_size"] == 15 * pairs
