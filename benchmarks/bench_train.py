@@ -23,7 +23,7 @@ The rows (batch 64 on 28x28 images unless said):
     vae          Kingma and Welling's MLP VAE (minigan/vae/): encoder 784-400-(20, 20),
                  decoder 20-400-784, tanh, batch 100, Adam; one iteration binarises
                  the batch, draws eps, and takes one step on the ELBO
-    pix2pix      U-Net + PatchGAN, batch 16; cyclegan: 2 ResNet generators, 2
+    pix2pix      U-Net + PatchGAN, batch 4; cyclegan: 2 ResNet generators, 2
                  PatchGANs, batch 4 (PyTorch nets in bench_img2img.py)
     srresnet     SRResNet (4 residual blocks of 32), 7x7 -> 28x28, batch 16, MSE
     srgan        the same G, the strided-conv D, content loss on the bundled
@@ -117,7 +117,7 @@ ROWS = [
     ("toy: wgan-gp, ring, 128-wide", "wgan-gp", "toy2d", 256, {"hidden": (128, 128, 128)}),
     ("vae (MLP 784-400-20, batch 100)", "vae", "image", 100, {}),
     # image-to-image (bench_img2img.py): each model's default recipe and batch
-    ("pix2pix (U-Net + PatchGAN)", "pix2pix", "paired", 16, {}),
+    ("pix2pix (U-Net + PatchGAN)", "pix2pix", "paired", 4, {}),
     # cyclegan with the identity term: bench_img2img's PyTorch step is the full objective
     # (six generator passes), the one the speed table was measured on
     ("cyclegan (2 ResNets + 2 PatchGANs)", "cyclegan", "unpaired", 4, {"objective": "full"}),

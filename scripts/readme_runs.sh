@@ -45,24 +45,38 @@ if [[ $what == img2img-spread || $what == all ]]; then   # the seeds, patch size
             --out "runs/readme-pix2pix-$objective-seed$seed"
     done
   done
+  for objective in l1+cgan l1; do                       # the test-time dropout masks
+    python scripts/pix2pix_mask_noise.py "runs/readme-pix2pix-$objective"{,-seed1,-seed2}
+  done
+  first=(--batch-size 16 --iterations 3000)             # pix2pix's first recipe, as measured
+  for seed in 0 1 2; do
+    for objective in l1+cgan l1; do
+      train --model pix2pix --dataset mnist-edges --objective "$objective" --seed "$seed" \
+            "${first[@]}" --out "runs/readme-pix2pix-b16-$objective-seed$seed"
+    done
+  done
+  train --model pix2pix --dataset mnist-edges --objective cgan "${first[@]}" \
+        --out runs/readme-pix2pix-b16-cgan-seed0
   for run in full:0 cycle:0 gan+forward:0 gan:0 full:1 cycle:1 full:2 cycle:2; do
     train --model cyclegan --dataset mnist-thickness --objective "${run%:*}" --seed "${run#*:}" \
           --iterations 1200 --out "runs/readme-cyclegan-${run%:*}-1200-seed${run#*:}"
   done                                                  # CycleGAN at the old default length
   for patch in 1 8 38; do                               # the paper's Table 3; 16 is the default
-    train --model pix2pix --dataset mnist-edges --patch "$patch" \
-          --out "runs/readme-pix2pix-patch$patch"
+    train --model pix2pix --dataset mnist-edges --patch "$patch" "${first[@]}" \
+          --out "runs/readme-pix2pix-b16-patch$patch"
   done
-  train --model pix2pix --dataset mnist-edges --patch 8 --seed 1 --out runs/readme-pix2pix-patch8-seed1
+  train --model pix2pix --dataset mnist-edges --patch 8 --seed 1 "${first[@]}" \
+        --out runs/readme-pix2pix-b16-patch8-seed1
   for seed in 0 1 2; do           # the authors' code's schedule, the rule fixed before the runs
     for objective in l1+cgan l1; do
       train --model pix2pix --dataset mnist-edges --objective "$objective" --seed "$seed" \
-            --lr-decay hold-linear --out "runs/readme-pix2pix-$objective-hold-linear-seed$seed"
+            "${first[@]}" --lr-decay hold-linear \
+            --out "runs/readme-pix2pix-b16-$objective-hold-linear-seed$seed"
     done
   done
-  for objective in l1+cgan l1; do                       # the test-time dropout masks
-    python scripts/pix2pix_mask_noise.py "runs/readme-pix2pix-$objective"{,-seed1,-seed2} \
-           "runs/readme-pix2pix-$objective-hold-linear-seed"{0,1,2}
+  for objective in l1+cgan l1; do                       # the first recipe's mask draws
+    python scripts/pix2pix_mask_noise.py "runs/readme-pix2pix-b16-$objective-seed"{0,1,2} \
+           "runs/readme-pix2pix-b16-$objective-hold-linear-seed"{0,1,2}
   done
   python scripts/mnist_edges_ceiling.py                  # what the outline allows
   for run in cycle:1 cycle:2 full:1; do                 # 4,800 iterations (the default);

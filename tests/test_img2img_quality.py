@@ -27,15 +27,19 @@ def test_pix2pix_ablation_directions(tmp_path):
               objective, "--out", str(out), timeout=LONG)
         scores[objective] = final_scores(out)
     full, l1, cgan = scores["l1+cgan"], scores["l1"], scores["cgan"]
-    assert full["accuracy"] > 0.9 and l1["accuracy"] > 0.9
+    # issue 14's accuracy target, met by the default recipe (batch 4, 15 passes) on seeds
+    # 0, 1 and 2 (96.0%, 95.4%, 95.2%); its FID target (full below L1 alone) is not met
+    # (README: 19.1 against 18.2 over the seeds), so FID is not asserted
+    assert full["accuracy"] >= 0.95 and l1["accuracy"] > 0.9
     # the L1 term brings the output to the target: cGAN alone is the farthest pixel by
-    # pixel (README Table 1: 0.0534 against 0.0444, re-run 0.0526 against 0.0450); its
-    # FID was worse in the first run (42.1 against 29.9) but level on the re-run (26.8
-    # against 27.5), so FID is not asserted
-    assert full["l1"] < 0.95 * cgan["l1"] and l1["l1"] < full["l1"]
-    # L1 alone blurs (less sharp than the real digits); the adversarial term sharpens
+    # pixel (README Table 1: 0.0511 against 0.0421; 0.0365 for L1 alone)
+    assert full["l1"] < 0.9 * cgan["l1"] and l1["l1"] < full["l1"]
+    # L1 alone blurs (less sharp than the real digits); the adversarial term draws as
+    # sharp as real digits (seed 0: 0.147, 0.163 and 0.166 against the real 0.161)
     assert l1["sharpness"] < 0.95 * l1["sharpness_target"]
-    assert full["sharpness"] > 1.1 * l1["sharpness"] and cgan["sharpness"] > 1.1 * l1["sharpness"]
+    for sharp in (full, cgan):
+        assert sharp["sharpness"] > 1.05 * l1["sharpness"]
+        assert abs(sharp["sharpness"] / sharp["sharpness_target"] - 1) < 0.05
 
 
 @pytest.mark.slow
