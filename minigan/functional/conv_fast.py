@@ -31,6 +31,7 @@ from .fast import channel_sums
 from .math import broadcast_to, reshape
 
 _PART_BYTES = 4 * 2**20     # conv_transpose2d's columns are made in parts of about this size
+_scratch = {}               # (array module, dtype) -> the buffer every column part is made in
 
 
 # The (N, C, H, W) image whose memory is ordered (C, H, W, N), and back.
@@ -84,9 +85,44 @@ def _unfold_by_rows(x, ksize, stride, padding, out_hw):
     win = _windows(x, ksize, stride, padding, out_hw)
     c, kh, kw, _, ow, n = win.shape
     rows = max(1, _PART_BYTES // (c * kh * kw * ow * n * x.itemsize))
+    buf = _part_buffer(x, c * kh * kw * min(rows, oh) * ow * n)
     for r0 in range(0, oh, rows):
         r1 = min(r0 + rows, oh)
-        yield r0, r1, win[:, :, :, r0:r1].reshape(c * kh * kw, (r1 - r0) * ow * n)
+        cols = buf[:c * kh * kw * (r1 - r0) * ow * n]
+        _xp(x).copyto(cols.reshape(c, kh, kw, r1 - r0, ow, n), win[:, :, :, r0:r1])
+        yield r0, r1, cols.reshape(c * kh * kw, (r1 - r0) * ow * n)
+
+
+def _part_buffer(like, size):
+    """A 1-D array of ``size`` numbers of like's dtype that the next part overwrites.
+
+    A part lives only until its product has read it, so every part is made in the
+    same buffer, kept from call to call.  Made fresh, each part was freed at the top
+    of glibc's heap, which returned it to the system once the free top exceeded its
+    trim threshold, and the next part faulted its pages in again: 15,500 page faults
+    per SimGAN iteration with 4 MB parts (benchmarks/README.md).
+    """
+    xp = _xp(like)
+    key = (xp.__name__, like.dtype.str)
+    buf = _scratch.get(key)
+    if buf is None or buf.size < size:
+        buf = _scratch[key] = _page_aligned_empty(like, size)
+    return buf[:size]
+
+
+def _page_aligned_empty(like, size):
+    """xp.empty(size, dtype) starting on a 4 KiB boundary, as a large fresh array does.
+
+    The copy into a part slows by half when the destination's address modulo 4 KiB
+    sits just above the source's (4K aliasing in the CPU's store-to-load check: 0.046
+    against 0.030 ms for a SimGAN part); fresh large arrays are page-aligned plus 16
+    bytes, and so are the padded images that the copies read."""
+    xp = _xp(like)
+    if xp.__name__ != "numpy":          # a device array: no CPU store buffer to mind
+        return xp.empty(size, dtype=like.dtype)
+    raw = xp.empty(size + 4096 // like.itemsize, dtype=like.dtype)
+    skip = (-raw.ctypes.data % 4096) // like.itemsize
+    return raw[skip:skip + size]
 
 
 def _convolve(wmat, x, ksize, stride, padding, out_hw):
@@ -234,8 +270,11 @@ class ConvTranspose2d(Function):
         # added into the output while still in the cache, they cost 7% less time,
         # and the generator's largest temporary array is gone.
         rows = max(1, _PART_BYTES // (c_out * kw * xmat.shape[1] * x.itemsize))
+        buf = _part_buffer(x, c_out * min(rows, kh) * kw * xmat.shape[1])
         for i0 in range(0, kh, rows):
-            part = w[:, :, i0:i0 + rows].reshape(c_in, -1).T @ xmat
+            wpart = w[:, :, i0:i0 + rows].reshape(c_in, -1).T        # (C_out*rows*KW, C_in)
+            part = _xp(x).matmul(wpart, xmat, out=buf[:wpart.shape[0] * xmat.shape[1]]
+                                 .reshape(wpart.shape[0], xmat.shape[1]))
             _add_blocks(img, part.reshape((c_out, -1, kw, h, wd, n)), i0, self.stride)
         y = _crop(img, y_shape, self.padding)
         if b is not None:

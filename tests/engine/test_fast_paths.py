@@ -308,3 +308,32 @@ def test_batch_norm_channel_sums_fast_path_equals_plain_path(backend_name, layou
     for a, b in zip(*firsts):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     assert_paths_agree(fn, arrays, monkeypatch)
+
+
+def test_column_parts_are_made_in_one_buffer_kept_across_calls():
+    """conv2d, its weight gradient and conv_transpose2d's col2im make their column parts
+    in one buffer that lives from call to call (conv_fast._part_buffer), so a warm call
+    allocates nothing as large as its columns; tracemalloc sees NumPy's allocations.
+    Fresh parts were freed and refaulted by glibc every call (benchmarks/README.md)."""
+    import tracemalloc
+    rng = np.random.default_rng(9)
+    x = mg.tensor(rng.standard_normal((8, 16, 12, 12)).astype("float32"))
+    w = mg.tensor(rng.standard_normal((16, 16, 3, 3)).astype("float32"))
+    wt = mg.tensor(rng.standard_normal((16, 16, 4, 4)).astype("float32"))
+    with mg.no_grad():
+        x = F.conv2d(x, w, padding=1)                       # batch-last memory, as in a net
+        calls = {
+            # columns 9 x 16 x (12 x 12 x 8) floats, the output 1/9 of that
+            "conv2d": lambda: F.conv2d(x, w, padding=1),
+            "weight gradient": lambda: conv_fast.Conv2dGradW((1, 1), (1, 1), (3, 3)).forward(
+                x.data, x.data),
+            # col2im's columns 16 x 16 x (12 x 12 x 8) floats, the output 4 x 16 x 144 x 8
+            "conv_transpose2d": lambda: F.conv_transpose2d(x, wt, stride=2, padding=1)}
+        for name, call in calls.items():
+            call()                                          # the buffer is made here
+            tracemalloc.start()
+            call()
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            columns = (16 * 9 if name != "conv_transpose2d" else 16 * 16) * x.data.size // 16 * 4
+            assert peak < columns / 2, (name, peak, columns)
