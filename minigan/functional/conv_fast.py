@@ -25,7 +25,7 @@ tests/engine/test_fast_paths.py checks values, first and second derivatives
 against the plain path.  Callers (conv.py) have checked shapes and computed
 the output size out_hw = (OH, OW).
 """
-from ..autograd import Function
+from ..autograd import Function, Tensor, is_grad_enabled
 from ..backend import get_array_module as _xp, as_strided
 from .fast import channel_sums
 from .math import broadcast_to, reshape
@@ -184,13 +184,48 @@ class Conv2d(Function):
     def backward(self, gy, needs):
         x, w = self.inputs[:2]
         gx = gw = gb = None
-        if needs[0]:     # <conv2d(x, w), gy> = <x, conv_transpose2d(gy, w)>
-            gx = ConvTranspose2d(self.stride, self.padding, x.shape[2:])(gy, w)
-        if needs[1]:
-            gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], self.cols)(gy, x)
+        input_gradient = ConvTranspose2d(self.stride, self.padding, x.shape[2:])
+        if (not is_grad_enabled() and needs[0] and needs[1] and self.cols is None
+                and self.stride == (1, 1) and input_gradient._as_convolution(w.data, gy.shape)):
+            gx, gw = self._backward_arrays(gy.data, x.data, w.data)
+        else:
+            if needs[0]:     # <conv2d(x, w), gy> = <x, conv_transpose2d(gy, w)>
+                gx = input_gradient(gy, w)
+            if needs[1]:
+                gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], self.cols)(gy, x)
         if len(needs) == 3 and needs[2]:
             gb = BiasGrad()(gy)
         return gx, gw, gb
+
+    def _backward_arrays(self, gy, x, w):
+        """gx and gw of a stride-1 conv2d without a graph, from one unfold of gy.
+
+        gx is conv2d(gy, w', padding KH - 1 - p), w' the flipped kernel (as
+        ConvTranspose2d computes it), whose columns hold gy'[o, q + (i', j')] for
+        every pixel q of x, gy' being gy padded by KH - 1 - p.  The weight gradient
+        gw[o, c, i, j] = sum_a gy[o, a] x_p[c, a + (i, j)], with q = a + (i, j) - p,
+        is sum_q x[c, q] gy'[o, q + (KH - 1 - i, KW - 1 - j)]: the same columns times
+        x's (C, H*W*N) matrix, read with the kernel flipped.  Conv2dGradW unfolds x
+        instead, a second copy as large (SimGAN's 16-channel layers: 4.7 against 6.0
+        ms, benchmarks/README.md).
+        """
+        o, c, kh, kw = w.shape
+        (ph, pw), (h, wd), n = self.padding, x.shape[2:], x.shape[0]
+        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, o * kh * kw)
+        xmat, per_row = _channel_matrix(x), wd * n
+        gx = _xp(x).empty((c, h * wd * n), dtype=x.dtype)
+        g = None                                # (O*KH*KW, C), rows (o, i', j')
+        for r0, r1, cols in _unfold_by_rows(gy, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw),
+                                            (h, wd)):
+            _xp(x).matmul(flipped, cols, out=gx[:, r0 * per_row:r1 * per_row])
+            part = cols @ xmat[:, r0 * per_row:r1 * per_row].T
+            if g is None:
+                g = part
+            else:
+                g += part
+        gw = g.reshape(o, kh, kw, c)[:, ::-1, ::-1, :].transpose(0, 3, 1, 2)
+        return (Tensor(_chwn_view(gx.reshape(c, h, wd, n))),
+                Tensor(_xp(x).ascontiguousarray(gw)))
 
 
 class BiasGrad(Function):
