@@ -345,9 +345,7 @@ class ConvTranspose2d(Function):
     def backward(self, gy, needs):
         x, w = self.inputs[:2]
         gx = gw = gb = None
-        if not is_grad_enabled() and (needs[0] or needs[1]):
-            gx, gw = self._backward_arrays(gy.data, x.data, w.data, needs)
-        elif needs[0] or needs[1]:
+        if needs[0] or needs[1]:
             # both gradients read the columns of gy: unfold it once
             hw = x.shape[2:]
             cols = _unfold(gy.data, w.shape[2:], self.stride, self.padding, hw)
@@ -358,29 +356,3 @@ class ConvTranspose2d(Function):
         if len(needs) == 3 and needs[2]:
             gb = BiasGrad()(gy)
         return gx, gw, gb
-
-    def _backward_arrays(self, gy, x, w, needs):
-        """gx and gw without a graph, gy's columns made a few rows of x's pixels at a time.
-
-        gx = conv2d(gy, w) is w's (C_in, C_out*KH*KW) matrix times gy's columns, and
-        gw is x's (C_in, H*W*N) matrix times their transpose, so the columns of rows
-        r0..r1 serve both while in the cache, as conv2d's parts do.  The graph formula
-        unfolds gy whole: 12.8 MB for DCGAN's 128 -> 64 layer, allocated on every call.
-        """
-        c_in, c_out, kh, kw = w.shape
-        (h, wd), n = x.shape[2:], x.shape[0]
-        xp, wmat, per_row = _xp(gy), w.reshape(c_in, c_out * kh * kw), wd * n
-        gx = xp.empty((c_in, h * wd * n), dtype=gy.dtype) if needs[0] else None
-        xmat = _channel_matrix(x) if needs[1] else None
-        gw = None
-        for r0, r1, cols in _unfold_by_rows(gy, (kh, kw), self.stride, self.padding, (h, wd)):
-            if gx is not None:
-                xp.matmul(wmat, cols, out=gx[:, r0 * per_row:r1 * per_row])
-            if xmat is not None:
-                part = xmat[:, r0 * per_row:r1 * per_row] @ cols.T
-                if gw is None:
-                    gw = part
-                else:
-                    gw += part
-        return (None if gx is None else Tensor(_chwn_view(gx.reshape(c_in, h, wd, n))),
-                None if gw is None else Tensor(gw.reshape(w.shape)))

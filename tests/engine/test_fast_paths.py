@@ -385,26 +385,3 @@ def test_stride1_conv2d_array_backward_runs_and_matches_loops(backend_name, geom
                 "oc,noab->ncab", w[:, :, i, j], gy)
     np.testing.assert_allclose(host(gw), gw_loop, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(host(gx), gx_loop[:, :, p:p + 5, p:p + 6], rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("part_bytes", [None, 1])
-@given(case=conv_transpose_cases(max_n=2, max_c=3, max_hw=5))
-@settings(max_examples=15)
-def test_conv_transpose2d_array_backward_equals_graph_backward(backend_name, part_bytes,
-                                                               case):
-    """Without a graph conv_transpose2d takes gx and gw from gy's columns a few rows at
-    a time (conv_fast.ConvTranspose2d._backward_arrays, which a spy sees run), with one
-    from Conv2d and Conv2dGradW on gy's whole columns: the same first derivatives."""
-    mp, ran = pytest.MonkeyPatch(), []
-    formula = conv_fast.ConvTranspose2d._backward_arrays
-    mp.setattr(conv_fast.ConvTranspose2d, "_backward_arrays",
-               lambda self, *a: ran.append(1) or formula(self, *a))
-    if part_bytes is not None:
-        mp.setattr(conv_fast, "_PART_BYTES", part_bytes)
-    try:
-        assert_same_gradients(lambda x, w, b=None: F.conv_transpose2d(
-            x, w, b, stride=case["stride"], padding=case["padding"],
-            output_padding=case["output_padding"]), _conv_args(case))
-    finally:
-        mp.undo()
-    assert ran
