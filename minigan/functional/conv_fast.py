@@ -20,7 +20,10 @@ stored contiguously as (C*KH*KW, OH*OW*N): the batch index runs fastest.  Then
 Gradients: <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>, so the input
 gradient of each is the other; the weight gradient dW = gY @ cols^T is its own
 Function (Conv2dGradW) whose backward is again conv2d / conv_transpose2d; the
-bias gradient sums gY per channel as a product with ones (BiasGrad).
+bias gradient sums gY per channel as a product with ones (BiasGrad).  Without a
+graph, a stride-1 conv2d takes both gradients from gY's columns alone
+(Conv2d._backward_arrays).  Every column part is made in one buffer kept across
+calls (_part_buffer).
 tests/engine/test_fast_paths.py checks values, first and second derivatives
 against the plain path.  Callers (conv.py) have checked shapes and computed
 the output size out_hw = (OH, OW).
