@@ -10,7 +10,10 @@ and goes hits both.  Printed: the median CPU time per iteration (``time.process_
 which does not count other processes' use of the core) of each, and the median of the
 per-round ratios new / base.  Set OPENBLAS_NUM_THREADS=1 for one thread.  With 2 threads
 take ``--clock wall`` on a quiet machine: CPU time then also counts OpenBLAS's idle
-threads spinning between products.
+threads spinning between products.  The two copies share glibc's heap and its dynamic
+thresholds, so a change that adds or removes large temporary arrays needs fresh
+processes too (fresh_faults.py): in one process the base copy's arrays can keep the other
+copy out of the heap-trimming regime it meets alone (benchmarks/README.md, fifth pass).
 """
 import argparse
 import importlib

@@ -20,17 +20,21 @@ stored contiguously as (C*KH*KW, OH*OW*N): the batch index runs fastest.  Then
 Gradients: <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>, so the input
 gradient of each is the other; the weight gradient dW = gY @ cols^T is its own
 Function (Conv2dGradW) whose backward is again conv2d / conv_transpose2d; the
-bias gradient sums gY per channel as a product with ones (BiasGrad).
+bias gradient sums gY per channel as a product with ones (BiasGrad).  Without a
+graph, a stride-1 conv2d takes both gradients from gY's columns alone
+(Conv2d._backward_arrays).  Every column part is made in one buffer kept across
+calls (_part_buffer).
 tests/engine/test_fast_paths.py checks values, first and second derivatives
 against the plain path.  Callers (conv.py) have checked shapes and computed
 the output size out_hw = (OH, OW).
 """
-from ..autograd import Function
+from ..autograd import Function, Tensor, is_grad_enabled
 from ..backend import get_array_module as _xp, as_strided
 from .fast import channel_sums
 from .math import broadcast_to, reshape
 
 _PART_BYTES = 4 * 2**20     # conv_transpose2d's columns are made in parts of about this size
+_scratch = {}               # (array module, dtype) -> the buffer every column part is made in
 
 
 # The (N, C, H, W) image whose memory is ordered (C, H, W, N), and back.
@@ -84,9 +88,44 @@ def _unfold_by_rows(x, ksize, stride, padding, out_hw):
     win = _windows(x, ksize, stride, padding, out_hw)
     c, kh, kw, _, ow, n = win.shape
     rows = max(1, _PART_BYTES // (c * kh * kw * ow * n * x.itemsize))
+    buf = _part_buffer(x, c * kh * kw * min(rows, oh) * ow * n)
     for r0 in range(0, oh, rows):
         r1 = min(r0 + rows, oh)
-        yield r0, r1, win[:, :, :, r0:r1].reshape(c * kh * kw, (r1 - r0) * ow * n)
+        cols = buf[:c * kh * kw * (r1 - r0) * ow * n]
+        _xp(x).copyto(cols.reshape(c, kh, kw, r1 - r0, ow, n), win[:, :, :, r0:r1])
+        yield r0, r1, cols.reshape(c * kh * kw, (r1 - r0) * ow * n)
+
+
+def _part_buffer(like, size):
+    """A 1-D array of ``size`` numbers of like's dtype that the next part overwrites.
+
+    A part lives only until its product has read it, so every part is made in the
+    same buffer, kept from call to call.  Made fresh, each part was freed at the top
+    of glibc's heap, which returned it to the system once the free top exceeded its
+    trim threshold, and the next part faulted its pages in again: 15,500 page faults
+    per SimGAN iteration with 4 MB parts (benchmarks/README.md).
+    """
+    xp = _xp(like)
+    key = (xp.__name__, like.dtype.str)
+    buf = _scratch.get(key)
+    if buf is None or buf.size < size:
+        buf = _scratch[key] = _page_aligned_empty(like, size)
+    return buf[:size]
+
+
+def _page_aligned_empty(like, size):
+    """xp.empty(size, dtype) starting on a 4 KiB boundary, as a large fresh array does.
+
+    The copy into a part slows by half when the destination's address modulo 4 KiB
+    sits just above the source's (4K aliasing in the CPU's store-to-load check: 0.046
+    against 0.030 ms for a SimGAN part); fresh large arrays are page-aligned plus 16
+    bytes, and so are the padded images that the copies read."""
+    xp = _xp(like)
+    if xp.__name__ != "numpy":          # a device array: no CPU store buffer to mind
+        return xp.empty(size, dtype=like.dtype)
+    raw = xp.empty(size + 4096 // like.itemsize, dtype=like.dtype)
+    skip = (-raw.ctypes.data % 4096) // like.itemsize
+    return raw[skip:skip + size]
 
 
 def _convolve(wmat, x, ksize, stride, padding, out_hw):
@@ -148,13 +187,48 @@ class Conv2d(Function):
     def backward(self, gy, needs):
         x, w = self.inputs[:2]
         gx = gw = gb = None
-        if needs[0]:     # <conv2d(x, w), gy> = <x, conv_transpose2d(gy, w)>
-            gx = ConvTranspose2d(self.stride, self.padding, x.shape[2:])(gy, w)
-        if needs[1]:
-            gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], self.cols)(gy, x)
+        input_gradient = ConvTranspose2d(self.stride, self.padding, x.shape[2:])
+        if (not is_grad_enabled() and needs[0] and needs[1] and self.cols is None
+                and self.stride == (1, 1) and input_gradient._as_convolution(w.data, gy.shape)):
+            gx, gw = self._backward_arrays(gy.data, x.data, w.data)
+        else:
+            if needs[0]:     # <conv2d(x, w), gy> = <x, conv_transpose2d(gy, w)>
+                gx = input_gradient(gy, w)
+            if needs[1]:
+                gw = Conv2dGradW(self.stride, self.padding, w.shape[2:], self.cols)(gy, x)
         if len(needs) == 3 and needs[2]:
             gb = BiasGrad()(gy)
         return gx, gw, gb
+
+    def _backward_arrays(self, gy, x, w):
+        """gx and gw of a stride-1 conv2d without a graph, from one unfold of gy.
+
+        gx is conv2d(gy, w', padding KH - 1 - p), w' the flipped kernel (as
+        ConvTranspose2d computes it), whose columns hold gy'[o, q + (i', j')] for
+        every pixel q of x, gy' being gy padded by KH - 1 - p.  The weight gradient
+        gw[o, c, i, j] = sum_a gy[o, a] x_p[c, a + (i, j)], with q = a + (i, j) - p,
+        is sum_q x[c, q] gy'[o, q + (KH - 1 - i, KW - 1 - j)]: the same columns times
+        x's (C, H*W*N) matrix, read with the kernel flipped.  Conv2dGradW unfolds x
+        instead, a second copy as large (SimGAN's 16-channel layers: 4.7 against 6.0
+        ms, benchmarks/README.md).
+        """
+        o, c, kh, kw = w.shape
+        (ph, pw), (h, wd), n = self.padding, x.shape[2:], x.shape[0]
+        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, o * kh * kw)
+        xmat, per_row = _channel_matrix(x), wd * n
+        gx = _xp(x).empty((c, h * wd * n), dtype=x.dtype)
+        g = None                                # (O*KH*KW, C), rows (o, i', j')
+        for r0, r1, cols in _unfold_by_rows(gy, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw),
+                                            (h, wd)):
+            _xp(x).matmul(flipped, cols, out=gx[:, r0 * per_row:r1 * per_row])
+            part = cols @ xmat[:, r0 * per_row:r1 * per_row].T
+            if g is None:
+                g = part
+            else:
+                g += part
+        gw = g.reshape(o, kh, kw, c)[:, ::-1, ::-1, :].transpose(0, 3, 1, 2)
+        return (Tensor(_chwn_view(gx.reshape(c, h, wd, n))),
+                Tensor(_xp(x).ascontiguousarray(gw)))
 
 
 class BiasGrad(Function):
@@ -234,8 +308,11 @@ class ConvTranspose2d(Function):
         # added into the output while still in the cache, they cost 7% less time,
         # and the generator's largest temporary array is gone.
         rows = max(1, _PART_BYTES // (c_out * kw * xmat.shape[1] * x.itemsize))
+        buf = _part_buffer(x, c_out * min(rows, kh) * kw * xmat.shape[1])
         for i0 in range(0, kh, rows):
-            part = w[:, :, i0:i0 + rows].reshape(c_in, -1).T @ xmat
+            wpart = w[:, :, i0:i0 + rows].reshape(c_in, -1).T        # (C_out*rows*KW, C_in)
+            part = _xp(x).matmul(wpart, xmat, out=buf[:wpart.shape[0] * xmat.shape[1]]
+                                 .reshape(wpart.shape[0], xmat.shape[1]))
             _add_blocks(img, part.reshape((c_out, -1, kw, h, wd, n)), i0, self.stride)
         y = _crop(img, y_shape, self.padding)
         if b is not None:

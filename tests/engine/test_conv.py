@@ -370,7 +370,10 @@ def test_gradient_penalty_through_a_conv_critic(backend_name):
 
 @given(case=conv_cases(max_n=2, max_c=3, max_hw=6))
 def test_asking_for_one_gradient_gives_the_same_numbers(backend_name, case):
-    """``mg.grad(y, [x])`` skips the weight gradient; the input gradient must not change."""
+    """``mg.grad(y, [x])`` skips the weight gradient; the input gradient must not change.
+    Asked for with the input gradient and no graph, a stride-1 weight gradient comes from
+    gy's columns instead of x's (conv_fast.Conv2d._backward_arrays): the same sum in
+    another order, equal to rounding."""
     x = mg.tensor(dev(case["x"]), requires_grad=True)
     w = mg.tensor(dev(case["w"]), requires_grad=True)
     u = mg.Tensor(dev(case["rng"].standard_normal(_call_conv(dict(case, b=None)).shape)))
@@ -379,7 +382,7 @@ def test_asking_for_one_gradient_gives_the_same_numbers(backend_name, case):
     gx_both, gw_both = mg.grad(y, [x, w], grad_outputs=u)
     (gw_only,) = mg.grad(y, [w], grad_outputs=u)
     np.testing.assert_array_equal(host(gx_only), host(gx_both))
-    np.testing.assert_array_equal(host(gw_only), host(gw_both))
+    np.testing.assert_allclose(host(gw_only), host(gw_both), rtol=1e-12, atol=1e-14)
 
 
 # ----------------------------------------------------- layouts and chaining

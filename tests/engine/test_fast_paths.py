@@ -308,3 +308,80 @@ def test_batch_norm_channel_sums_fast_path_equals_plain_path(backend_name, layou
     for a, b in zip(*firsts):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     assert_paths_agree(fn, arrays, monkeypatch)
+
+
+def test_column_parts_are_made_in_one_buffer_kept_across_calls():
+    """conv2d, its weight gradient and conv_transpose2d's col2im make their column parts
+    in one buffer that lives from call to call (conv_fast._part_buffer), so a warm call
+    allocates nothing as large as its columns; tracemalloc sees NumPy's allocations.
+    Fresh parts were freed and refaulted by glibc every call (benchmarks/README.md)."""
+    import tracemalloc
+    rng = np.random.default_rng(9)
+    x = mg.tensor(rng.standard_normal((8, 16, 12, 12)).astype("float32"))
+    w = mg.tensor(rng.standard_normal((16, 16, 3, 3)).astype("float32"))
+    wt = mg.tensor(rng.standard_normal((16, 16, 4, 4)).astype("float32"))
+    with mg.no_grad():
+        x = F.conv2d(x, w, padding=1)                       # batch-last memory, as in a net
+        calls = {
+            # columns 9 x 16 x (12 x 12 x 8) floats, the output 1/9 of that
+            "conv2d": lambda: F.conv2d(x, w, padding=1),
+            "weight gradient": lambda: conv_fast.Conv2dGradW((1, 1), (1, 1), (3, 3)).forward(
+                x.data, x.data),
+            # col2im's columns 16 x 16 x (12 x 12 x 8) floats, the output 4 x 16 x 144 x 8
+            "conv_transpose2d": lambda: F.conv_transpose2d(x, wt, stride=2, padding=1)}
+        for name, call in calls.items():
+            call()                                          # the buffer is made here
+            tracemalloc.start()
+            call()
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            columns = (16 * 9 if name != "conv_transpose2d" else 16 * 16) * x.data.size // 16 * 4
+            assert peak < columns / 2, (name, peak, columns)
+
+
+@pytest.mark.parametrize("part_bytes", [None, 1])
+@given(case=conv_cases(max_n=2, max_c=3, max_hw=6))
+@settings(max_examples=15)
+def test_stride1_conv2d_array_backward_equals_graph_backward(backend_name, part_bytes, case):
+    """Without a graph a stride-1 conv2d takes both gradients from one unfold of gy
+    (conv_fast.Conv2d._backward_arrays), with one from ConvTranspose2d and Conv2dGradW:
+    the same first derivatives, with the columns whole or one output row per part."""
+    if part_bytes is not None:
+        mp = pytest.MonkeyPatch()
+        mp.setattr(conv_fast, "_PART_BYTES", part_bytes)
+    try:
+        assert_same_gradients(lambda x, w, b=None: F.conv2d(x, w, b, padding=case["padding"]),
+                              _conv_args(case))
+    finally:
+        if part_bytes is not None:
+            mp.undo()
+
+
+@pytest.mark.parametrize("geometry", [(3, 1), (3, 0), (3, 2), (2, 1), (1, 0)])
+def test_stride1_conv2d_array_backward_runs_and_matches_loops(backend_name, geometry,
+                                                              monkeypatch):
+    """The array formula runs for these kernels and paddings (a spy counts it), and its
+    gradients equal the loop definition's: gx[n, c, q] = sum w[o, c, i, j] gy[n, o, a],
+    gw[o, c, i, j] = sum gy[n, o, a] x_p[n, c, a + (i, j)]."""
+    k, p = geometry
+    rng = np.random.default_rng(10)
+    x, w = rng.standard_normal((2, 4, 5, 6)), rng.standard_normal((3, 4, k, k))
+    ran = []
+    formula = conv_fast.Conv2d._backward_arrays
+    monkeypatch.setattr(conv_fast.Conv2d, "_backward_arrays",
+                        lambda self, *a: ran.append(1) or formula(self, *a))
+    xt, wt = mg.tensor(dev(x), requires_grad=True), mg.tensor(dev(w), requires_grad=True)
+    y = F.conv2d(xt, wt, padding=p)
+    gy = rng.standard_normal(y.shape)
+    gx, gw = mg.grad(y, [xt, wt], grad_outputs=mg.Tensor(dev(gy)))
+    assert ran == [1]
+    xp_ = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    gx_loop, gw_loop = np.zeros_like(xp_), np.zeros_like(w)
+    for i in range(k):
+        for j in range(k):
+            window = xp_[:, :, i:i + gy.shape[2], j:j + gy.shape[3]]
+            gw_loop[:, :, i, j] = np.einsum("noab,ncab->oc", gy, window)
+            gx_loop[:, :, i:i + gy.shape[2], j:j + gy.shape[3]] += np.einsum(
+                "oc,noab->ncab", w[:, :, i, j], gy)
+    np.testing.assert_allclose(host(gw), gw_loop, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(host(gx), gx_loop[:, :, p:p + 5, p:p + 6], rtol=1e-12, atol=1e-12)
