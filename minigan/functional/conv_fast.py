@@ -138,6 +138,15 @@ def _convolve(wmat, x, ksize, stride, padding, out_hw):
     return y
 
 
+def _flipped_convolution(w, padding):
+    """A stride-1 conv_transpose2d with w: (C_in, C_out, KH, KW) and padding p as the
+    conv2d it equals: w' as the (C_out, C_in*KH*KW) matrix of _convolve, and the
+    padding KH - 1 - p (ConvTranspose2d._forward_as_convolution derives it)."""
+    c_in, c_out, kh, kw = w.shape
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c_out, c_in * kh * kw)
+    return flipped, (kh - 1 - padding[0], kw - 1 - padding[1])
+
+
 def _padded_zeros(like, c, x_shape, padding):
     """Zeros (C, H + 2p, W + 2p, N): the padded image that col2im accumulates into."""
     (h, w), (ph, pw), n = x_shape[2:], padding, x_shape[0]
@@ -203,23 +212,22 @@ class Conv2d(Function):
     def _backward_arrays(self, gy, x, w):
         """gx and gw of a stride-1 conv2d without a graph, from one unfold of gy.
 
-        gx is conv2d(gy, w', padding KH - 1 - p), w' the flipped kernel (as
-        ConvTranspose2d computes it), whose columns hold gy'[o, q + (i', j')] for
-        every pixel q of x, gy' being gy padded by KH - 1 - p.  The weight gradient
-        gw[o, c, i, j] = sum_a gy[o, a] x_p[c, a + (i, j)], with q = a + (i, j) - p,
-        is sum_q x[c, q] gy'[o, q + (KH - 1 - i, KW - 1 - j)]: the same columns times
-        x's (C, H*W*N) matrix, read with the kernel flipped.  Conv2dGradW unfolds x
+        gx is conv2d(gy, w', padding KH - 1 - p), w' the flipped kernel
+        (_flipped_convolution, as ConvTranspose2d uses it), whose columns hold
+        gy'[o, q + (i', j')] for every pixel q of x, gy' being gy padded by KH - 1 - p.
+        The weight gradient gw[o, c, i, j] = sum_a gy[o, a] x_p[c, a + (i, j)], with
+        q = a + (i, j) - p, is sum_q x[c, q] gy'[o, q + (KH - 1 - i, KW - 1 - j)]: the
+        same columns times x's (C, H*W*N) matrix, read with the kernel flipped.  Conv2dGradW unfolds x
         instead, a second copy as large (SimGAN's 16-channel layers: 4.7 against 6.0
         ms, benchmarks/README.md).
         """
         o, c, kh, kw = w.shape
-        (ph, pw), (h, wd), n = self.padding, x.shape[2:], x.shape[0]
-        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c, o * kh * kw)
+        (h, wd), n = x.shape[2:], x.shape[0]
+        flipped, padding = _flipped_convolution(w, self.padding)
         xmat, per_row = _channel_matrix(x), wd * n
         gx = _xp(x).empty((c, h * wd * n), dtype=x.dtype)
         g = None                                # (O*KH*KW, C), rows (o, i', j')
-        for r0, r1, cols in _unfold_by_rows(gy, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw),
-                                            (h, wd)):
+        for r0, r1, cols in _unfold_by_rows(gy, (kh, kw), (1, 1), padding, (h, wd)):
             _xp(x).matmul(flipped, cols, out=gx[:, r0 * per_row:r1 * per_row])
             part = cols @ xmat[:, r0 * per_row:r1 * per_row].T
             if g is None:
@@ -337,13 +345,13 @@ class ConvTranspose2d(Function):
         k - 1 - p), w'[o, c, i, j] = w[c, o, KH - 1 - i, KW - 1 - j]: output pixel
         a takes x[a + p - i] w[i] over the kernel offsets i, and with i = KH - 1 - i'
         that is x[a - (KH - 1 - p) + i'] w'[i'], a convolution.  No slice-adds."""
-        c_in, c_out, kh, kw = w.shape
-        (ph, pw), n = self.padding, x.shape[0]
-        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(c_out, c_in * kh * kw)
-        y = _convolve(flipped, x, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), self.out_hw)
+        c_out, n = w.shape[1], x.shape[0]
+        flipped, padding = _flipped_convolution(w, self.padding)
+        y = _convolve(flipped, x, w.shape[2:], (1, 1), padding, self.out_hw)
         if b is not None:
             y += b[:, None]
         return _chwn_view(y.reshape((c_out,) + self.out_hw + (n,)))
+
 
     def backward(self, gy, needs):
         x, w = self.inputs[:2]
