@@ -200,6 +200,25 @@ def test_translate_runs_g_as_in_training_and_leaves_it_as_it_was(edges):
     assert not model.G.training                                     # its mode is restored
 
 
+def test_translate_normalises_each_run_of_training_batch_size_images_alone(edges):
+    """Batch norm at test time sees test batches as large as the training batches (the
+    paper: "exactly the same manner as during the training phase"): changing image 5
+    moves the other images of its batch of 4 (4-7) and leaves images 0-3 bit for bit."""
+    config = dict(img2img.defaults("pix2pix"), model="pix2pix", width=4, d_width=4)
+    assert config["batch_size"] == 4
+    assert img2img.build(dict(config, batch_size=2), (2, 28, 28), "paired").test_batch == 2
+    model = _model("l1+cgan")
+    for _ in range(2):
+        model.train_step(_batches(edges))
+    a = edges.test_x[:8, :1]
+    changed = a.copy()
+    changed[5] = edges.test_x[9, :1]
+    before, after = model.translate(a), model.translate(changed)
+    np.testing.assert_array_equal(after[:4], before[:4])
+    for i in (4, 6, 7):
+        assert np.abs(after[i] - before[i]).max() > 1e-4, i
+
+
 # ------------------------------------------------------------------ scores
 
 def test_scores_against_hand_computed_values():

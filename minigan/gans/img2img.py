@@ -85,7 +85,8 @@ def build(config, data_shape, kind, num_classes=None, seed=0):
         D = normal_init(PatchDiscriminator(2, config["d_width"], config["patch"]))
         return Pix2Pix(G, D, adam(G.parameters(), config, config["lr_g"]),
                        adam(D.parameters(), config, config["lr_d"]),
-                       l1_lambda=config["l1_lambda"], objective=config["objective"], seed=seed)
+                       l1_lambda=config["l1_lambda"], objective=config["objective"], seed=seed,
+                       test_batch=config["batch_size"])
     # CycleGAN: one optimiser over both generators, one over both discriminators,
     # as in the authors' code
     from .cyclegan import CycleGAN, PatchDiscriminatorIN, ResnetGenerator, _Pair

@@ -17,8 +17,9 @@ told both to fool D and to stay near the true partner b (eq. 4):
     each judging one patch of the (a, b) pair, its receptive field; averaging the
     per-patch losses models the image as a Markov random field (lesson 12);
   * D's objective is halved, "to slow down the rate at which D learns";
-  * at test time G runs as in training, dropout on and batch norm on the test
-    batch's statistics, as the paper does (``translate``);
+  * at test time G runs "in exactly the same manner as during the training phase"
+    (the paper's Section 3.3): dropout on, and batch norm on the statistics of test
+    batches as large as the training batches (``translate``);
   * Adam 2e-4, beta1 = 0.5; weights ~ N(0, 0.02).
 
 The ablation of the paper's Table 1 is ``objective``: "l1" (G trained on L1
@@ -144,8 +145,10 @@ def receptive_field(module):
 class Pix2Pix(GAN):
     """Isola et al. 2017, the training step of their Section 3 and eq. (4)."""
 
-    def __init__(self, G, D, opt_g, opt_d, l1_lambda=100.0, objective="l1+cgan", seed=0):
+    def __init__(self, G, D, opt_g, opt_d, l1_lambda=100.0, objective="l1+cgan", seed=0,
+                 test_batch=4):
         super().__init__(G, D, opt_g, opt_d, latent_dim=0, n_critic=1, seed=seed)
+        self.test_batch = test_batch        # the training batch size: translate()
         if objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, not {objective!r}")
         self.l1_lambda = 0.0 if objective == "cgan" else l1_lambda
@@ -175,21 +178,23 @@ class Pix2Pix(GAN):
     def translate(self, x, direction="a2b"):
         """x: raw (N, 1, 28, 28) domain-A images -> G(x), raw, run as the paper runs it at
         test time: "in exactly the same manner as during the training phase", dropout on
-        and batch norm on the statistics of the batch being translated (up to 250 images
-        at a time), not the running averages.  The masks come from a generator seeded
-        afresh on each call, so the same images always translate the same way, and the
-        running statistics are left as they were."""
+        and batch norm on the statistics of each run of ``test_batch`` consecutive images
+        (the training batch size), not the running averages: G has learned to draw from
+        the statistics of that many images, and a larger test batch would hand it steadier
+        ones than it ever saw.  The masks come from a generator seeded afresh on each
+        call, so the same images always translate the same way, and the running
+        statistics are left as they were."""
         if direction != "a2b":
             raise ValueError("pix2pix translates one way only: --direction a2b")
-        return run_as_in_training(self.G, x)
+        return run_as_in_training(self.G, x, self.test_batch)
 
 
 TEST_SEED = 0       # the dropout masks of translate()
 
 
-def run_as_in_training(net, x, batch=250):
-    """net(x) for a raw (N, C, H, W) array, in training mode without a graph: dropout on,
-    batch norm on each batch's own statistics; net's state (running statistics, its
+def run_as_in_training(net, x, batch):
+    """net(x) for a raw (N, C, H, W) array, in training mode without a graph, ``batch``
+    images at a time: dropout on, batch norm on each batch's own statistics; net's state (running statistics, its
     dropout generators) is restored afterwards.  Raw result."""
     from .. import backend
     xp = backend.get_array_module(x)
