@@ -113,8 +113,8 @@ def test_pix2pix_rate_is_constant_and_the_authors_schedule_is_one_flag_away():
     """The README's pix2pix rows train at a constant rate (the paper's text); the
     schedule of the authors' PyTorch code, held for the first half and then linearly to
     0, was measured with --lr-decay hold-linear and not adopted by the rule fixed
-    before the runs (README, "The learning-rate schedule").  The flag is recorded in
-    config.json and reaches both of pix2pix's optimisers."""
+    before the runs (docs/pix2pix-first-recipe.md, "The learning-rate schedule").  The
+    flag is recorded in config.json and reaches both of pix2pix's optimisers."""
     edges = ("--model", "pix2pix", "--dataset", "mnist-edges")
     assert resolved(*edges)["lr_decay"] == "none"
     config = resolved(*edges, "--lr-decay", "hold-linear", "--iterations", "100",
