@@ -114,6 +114,22 @@ def default_rng(seed=None):
     return xp.random.default_rng(seed)
 
 
+def generator_state(generator):
+    """What a checkpoint keeps of a generator of the active backend: NumPy's
+    ``bit_generator.state`` (a dict), or None on CuPy, whose generators hold their
+    state on the device and give no way to set it back.  So a run resumed on CuPy
+    restores weights, optimisers and batch order exactly, but its device draws (noise,
+    dropout masks) start again from the run's seed: it is not bit-identical to a run
+    that was never stopped."""
+    return None if name == "cupy" else generator.bit_generator.state
+
+
+def set_generator_state(generator, state):
+    """Put back what ``generator_state`` returned (None, or on CuPy: nothing to do)."""
+    if state is not None and name != "cupy":
+        generator.bit_generator.state = state
+
+
 # The generator that layer initialisation and ``mg.randn`` draw from, as
 # PyTorch's global generator; ``manual_seed`` makes runs repeat.
 _seed = 0

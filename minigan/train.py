@@ -9,8 +9,9 @@ pictures, losses.png and checkpoint.npz (both nets, both optimisers, the random
 states and the step).  What it promises, each checked by tests/test_faults.py:
 
 - Ctrl-C or SIGTERM stops at the end of the current step, writes the checkpoint and
-  exits 130 or 143; ``--resume`` then continues bit-identically.  A second Ctrl-C
-  stops at once and writes nothing.
+  exits 130 or 143; ``--resume`` then continues bit-identically (on NumPy: with
+  ``--backend cupy`` the device's random draws restart from the seed,
+  ``backend.generator_state``).  A second Ctrl-C stops at once and writes nothing.
 - Checkpoints are written atomically and hold only finite numbers: a step that
   makes a weight or an optimiser moment NaN or infinite stops the run, naming the
   step and the net, and the last finite checkpoint stays.

@@ -67,8 +67,9 @@ class GAN:
     def state_dict(self):
         state = {"G": self.G.state_dict(), "D": self.D.state_dict(),
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
-        if backend.name != "cupy":
-            state["rng"] = self.rng.bit_generator.state
+        rng = backend.generator_state(self.rng)
+        if rng is not None:
+            state["rng"] = rng
         return state
 
     def load_state_dict(self, state):
@@ -76,5 +77,4 @@ class GAN:
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
-        if "rng" in state and backend.name != "cupy":
-            self.rng.bit_generator.state = state["rng"]
+        backend.set_generator_state(self.rng, state.get("rng"))

@@ -215,8 +215,9 @@ class SimGAN:
                  "opt_r": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                  "real_batches": self.real.state_dict(), "step": self.step,
                  "history": self.history.state_dict() if self.history else {}}
-        if backend.name != "cupy":
-            state["rng"] = self.rng.bit_generator.state
+        rng = backend.generator_state(self.rng)
+        if rng is not None:
+            state["rng"] = rng
         return state
 
     def load_state_dict(self, state):
@@ -228,8 +229,7 @@ class SimGAN:
         self.step = int(state["step"])
         if self.history is not None:
             self.history.load_state_dict(state["history"])
-        if "rng" in state and backend.name != "cupy":
-            self.rng.bit_generator.state = state["rng"]
+        backend.set_generator_state(self.rng, state.get("rng"))
 
 
 def _update(optimizer, loss):

@@ -145,8 +145,9 @@ class _Trainer:
         state = {"G": self.G.state_dict(), "opt_g": self.opt_g.state_dict()}
         if self.D is not None:
             state.update(D=self.D.state_dict(), opt_d=self.opt_d.state_dict())
-        if backend.name != "cupy":
-            state["rng"] = self.rng.bit_generator.state
+        rng = backend.generator_state(self.rng)
+        if rng is not None:
+            state["rng"] = rng
         return state
 
     def load_state_dict(self, state):
@@ -155,8 +156,7 @@ class _Trainer:
         if self.D is not None:
             self.D.load_state_dict(state["D"])
             self.opt_d.load_state_dict(state["opt_d"])
-        if "rng" in state and backend.name != "cupy":
-            self.rng.bit_generator.state = state["rng"]
+        backend.set_generator_state(self.rng, state.get("rng"))
 
 
 class SRResNet(_Trainer):

@@ -156,13 +156,13 @@ class VAE:
     def state_dict(self):
         state = {"encoder": self.encoder.state_dict(), "decoder": self.decoder.state_dict(),
                  "opt": self.opt.state_dict()}
-        if backend.name != "cupy":
-            state["rng"] = self.rng.bit_generator.state
+        rng = backend.generator_state(self.rng)
+        if rng is not None:
+            state["rng"] = rng
         return state
 
     def load_state_dict(self, state):
         self.encoder.load_state_dict(state["encoder"])
         self.decoder.load_state_dict(state["decoder"])
         self.opt.load_state_dict(state["opt"])
-        if "rng" in state and backend.name != "cupy":
-            self.rng.bit_generator.state = state["rng"]
+        backend.set_generator_state(self.rng, state.get("rng"))

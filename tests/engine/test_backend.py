@@ -79,3 +79,28 @@ def test_random_numbers_come_from_the_active_backend():
     b = mg.backend.rng().standard_normal(3)
     assert isinstance(a, DeviceArray)
     np.testing.assert_array_equal(mg.backend.to_numpy(a), mg.backend.to_numpy(b))
+
+
+def test_a_generator_state_puts_the_draws_back():
+    """What a checkpoint keeps of a generator: after restoring it, the next draws are
+    the ones that followed the save."""
+    g = mg.backend.default_rng(3)
+    g.standard_normal(5)
+    saved = mg.backend.generator_state(g)
+    expected = g.standard_normal(4)
+    g.standard_normal(7)
+    mg.backend.set_generator_state(g, saved)
+    np.testing.assert_array_equal(g.standard_normal(4), expected)
+    mg.backend.set_generator_state(g, None)              # a checkpoint without one
+    assert not np.array_equal(g.standard_normal(4), expected)
+
+
+def test_cupy_generators_are_not_saved(monkeypatch):
+    """CuPy keeps a generator's state on the device with no way to set it: nothing is
+    saved, and a state from a NumPy checkpoint is not forced onto it."""
+    g = mg.backend.default_rng(3)
+    before = g.bit_generator.state
+    monkeypatch.setattr(mg.backend, "name", "cupy")
+    assert mg.backend.generator_state(g) is None
+    mg.backend.set_generator_state(g, {"state": "from numpy"})
+    assert g.bit_generator.state == before
