@@ -387,6 +387,35 @@ def test_damaged_config_json(small_run, tmp_path, capsys, content):
            ["config.json", "damaged"])
 
 
+def test_a_new_run_writes_over_no_one_elses_files(tmp_path, small_run, capsys):
+    """--out at a folder of the user's own files is refused before anything there is
+    touched; an empty folder, or a run that died before its first checkpoint (its own
+    config.json), is started in; a resume removes only minigan's temporary files."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    files = {"config.json": '{"my": "settings"}', "metrics.jsonl": "my numbers\n",
+             "losses.png": "my plot", "report.tmp": "a draft"}
+    for name, text in files.items():
+        (mine / name).write_text(text)
+    _error(capsys, train.main([*TOY, "--iterations", "2", "--out", str(mine)]),
+           [f"--out {mine}", "not a minigan run", "config.json", "new or empty folder"])
+    assert {p.name: p.read_text() for p in mine.iterdir()} == files     # not even a .lock
+    (tmp_path / "empty").mkdir()
+    died = tmp_path / "died"
+    died.mkdir()
+    shutil.copy(small_run / "config.json", died / "config.json")
+    for out in ("empty", "died"):
+        assert train.main([*TOY, "--iterations", "2", "--out", str(tmp_path / out)]) == 0
+        assert step_of(tmp_path / out) == 2
+    orphans = [".tmp-k2j4.npz", ".tmp-config.json", "samples_final.png.4242.tmp"]
+    for name in [*orphans, "notes.tmp", "plot.2024.tmp"]:
+        (small_run / name).write_text("x")
+    assert train.main(["--resume", str(small_run), "--iterations", "5"]) == 0
+    err = capsys.readouterr().err
+    assert all(name in err and not (small_run / name).exists() for name in orphans)
+    assert (small_run / "notes.tmp").exists() and (small_run / "plot.2024.tmp").exists()
+
+
 def test_resume_rules(small_run, capsys):
     config = (small_run / "config.json").read_text()
     _error(capsys, train.main(["--resume", str(small_run), "--iterations", "1"]),
