@@ -59,6 +59,10 @@ def _main(argv):
             raise cli.UsageError(f"--label must be in 0..{run.data.num_classes - 1}")
     shape = tuple(run.data.x.shape[1:])
     picture = args.out if ext.lower() == ".png" else stem + ".png"
+    for path in {args.out, picture}:
+        if report.is_run_file(path):
+            raise cli.UsageError(f"--out {args.out} would write over {path}, a file of the "
+                                 "run in that folder: choose another name or folder")
     folder = os.path.dirname(os.path.abspath(args.out))
     try:
         os.makedirs(folder, exist_ok=True)

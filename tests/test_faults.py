@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import sample, train
+from minigan import report, sample, train
 
 ROOT = Path(__file__).resolve().parents[1]
 INJECT = str(ROOT / "tests" / "faultinject.py")
@@ -477,6 +477,22 @@ def test_sample_errors_and_large_n(small_run, tmp_path, capsys):
     gan = sample.load_run(str(small_run)).gan
     whole = mg.backend.to_numpy(gan.generate(5000, rng=mg.backend.default_rng(0)))
     np.testing.assert_allclose(b, whole, rtol=1e-5, atol=1e-6)
+
+
+def test_sample_writes_over_no_file_of_a_run(small_run, tmp_path, capsys):
+    """--out naming the run's checkpoint (or a picture landing on one of its pictures)
+    is refused and the run is unchanged; other names, in or out of a run folder, work."""
+    files = {p.name: p.read_bytes() for p in small_run.iterdir() if p.name != ".lock"}
+    assert {"config.json", "metrics.jsonl", "checkpoint.npz", "losses.png",
+            "samples_final.png"} <= files.keys()
+    assert all(report.RUN_FILE.fullmatch(name) for name in files)     # the list is whole
+    for out in ("checkpoint.npz", "losses.npy", "samples_final.png"):
+        _error(capsys, sample.main(["--run", str(small_run), "--out", str(small_run / out)]),
+               ["would write over", "a file of the run"])
+    assert {p.name: p.read_bytes() for p in small_run.iterdir() if p.name != ".lock"} == files
+    for out in (small_run / "mine.npz", tmp_path / "elsewhere" / "checkpoint.npz"):
+        assert sample.main(["--run", str(small_run), "--n", "3", "--out", str(out)]) == 0
+        assert np.load(out)["samples"].shape == (3, 2)
 
 
 @pytest.mark.both_backends
