@@ -21,6 +21,7 @@ import sys
 import numpy as np
 
 from . import backend, gans
+from .data.superres import SCALE
 from .serialization import load
 from .train import read_config
 from .cli import Parser as _Parser, UsageError, one_line as _one_line, run_command
@@ -29,9 +30,11 @@ from .cli import Parser as _Parser, UsageError, one_line as _one_line, run_comma
 def make_parser():
     p = _Parser(prog="python -m minigan.translate", description=__doc__.split("\n\n")[0])
     p.add_argument("--run", required=True, help="a run directory written by minigan.train")
-    p.add_argument("--input", required=True, help="images to translate, a .npy file")
+    p.add_argument("--input", required=True, help="images to translate, a .npy file: "
+                   "(N, 28, 28) or (N, 1, 28, 28) in [-1, 1] (srresnet, srgan: 7x7)")
     p.add_argument("--out", required=True, help="where to write the translations (.npy)")
-    p.add_argument("--direction", choices=("a2b", "b2a"), default="a2b")
+    p.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
+                   help="a2b (default) or b2a, CycleGAN's second generator")
     p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     return p
 
@@ -56,6 +59,13 @@ def load_model(run_dir):
     except (KeyError, ValueError) as e:
         raise UsageError(f"{checkpoint} does not fit its config.json: {_one_line(e)}") from e
     return model
+
+
+def trained_input(model_name):
+    """(C, H, W) of the images a run of this model was trained to translate: 7x7
+    low-resolution digits for super-resolution, 28x28 digits for the others."""
+    side = 28 // SCALE if model_name in gans.SR_MODELS else 28
+    return (1, side, side)
 
 
 def read_images(path):
@@ -85,9 +95,20 @@ def _main(argv):
     backend.use(args.backend)
     model = load_model(args.run)
     x = read_images(args.input)
+    name = read_config(os.path.join(args.run, "config.json"))["model"]
+    want = trained_input(name)
+    # what the run was trained on, said in the user's terms; a generator's own error
+    # (a U-Net's skips that do not line up, a layer's channels) says it in the net's
+    hint = (f"this {name} run translates (N, {', '.join(map(str, want))}) images, the "
+            f"shape it was trained on: give --input as (N, {want[1]}, {want[2]}) or "
+            f"(N, {', '.join(map(str, want))})")
+    if x.shape[1] != want[0]:
+        raise UsageError(f"--input holds images of shape {x.shape[1:]}; {hint}")
     try:
         y = backend.to_numpy(model.translate(backend.asarray(x), args.direction))
     except ValueError as e:
+        if x.shape[1:] != want:
+            raise UsageError(f"--input holds images of shape {x.shape[1:]}; {hint}") from e
         raise UsageError(_one_line(e)) from e
     out = args.out if args.out.endswith(".npy") else args.out + ".npy"
     try:
