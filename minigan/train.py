@@ -345,7 +345,8 @@ def resume_config(args, saved, step):
                          "in a run; start a new run with another --out")
     if args.iterations is not None and args.iterations < step:
         raise UsageError(f"--iterations {args.iterations}: the run in {args.resume} is "
-                         f"already at step {step}")
+                         f"already at step {step}, and --iterations is the whole run's "
+                         f"length: give {step} or more")
     check_data_dir(args.data_dir)
     if args.data_dir is None and config.get("data_dir"):
         check_data_dir_still_there(config["data_dir"])
@@ -771,7 +772,7 @@ def _resume(args, stop):
     config_path = os.path.join(out, "config.json")
     checkpoint = os.path.join(out, "checkpoint.npz")
     if not os.path.exists(config_path) or not os.path.exists(checkpoint):
-        raise UsageError(f"--resume {out}: no config.json and checkpoint.npz there")
+        raise UsageError(cli.no_run("--resume", out))
     prepare_out_dir(out)
     with RunFolder(out):
         saved = read_config(config_path)

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import report, sample, train
+from minigan import report, sample, train, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 INJECT = str(ROOT / "tests" / "faultinject.py")
@@ -416,10 +416,25 @@ def test_a_new_run_writes_over_no_one_elses_files(tmp_path, small_run, capsys):
     assert (small_run / "notes.tmp").exists() and (small_run / "plot.2024.tmp").exists()
 
 
+def test_a_run_folder_that_is_not_there_names_the_runs_that_are(small_run, tmp_path, capsys):
+    """A misspelt --resume/--run: the nearest run beside it, else the runs there, else
+    what to give; the same line from all three commands."""
+    typo = str(tmp_path / "rnu")
+    commands = (lambda run: train.main(["--resume", run]),
+                lambda run: sample.main(["--run", run, "--out", str(tmp_path / "s.npy")]),
+                lambda run: translate.main(["--run", run, "--input", str(tmp_path / "x.npy"),
+                                            "--out", str(tmp_path / "y.npy")]))
+    for command in commands:
+        _error(capsys, command(typo), [typo, "no config.json", f"did you mean {small_run}?"])
+    _error(capsys, commands[0](str(tmp_path / "zzzz")), [f"the runs in {tmp_path}/ are run"])
+    _error(capsys, commands[1](str(tmp_path / "run" / "a" / "b")),
+           ["give a folder that minigan.train wrote"])
+
+
 def test_resume_rules(small_run, capsys):
     config = (small_run / "config.json").read_text()
     _error(capsys, train.main(["--resume", str(small_run), "--iterations", "1"]),
-           ["--iterations 1", "already at step 4"])
+           ["--iterations 1", "already at step 4", "give 4 or more"])
     _error(capsys, train.main(["--resume", str(small_run), "--batch-size", "7", "--seed", "9",
                                "--dataset", "grid", "--hidden", "8,8"]),
            ["--batch-size 7", "--seed 9", "--dataset grid", "cannot change"])
