@@ -74,7 +74,8 @@ def read_images(path):
     try:
         x = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read --input {path}: {_one_line(e)}") from e
+        raise UsageError(f"cannot read --input {path} as a .npy array (the file np.save "
+                         f"writes): {_one_line(e)}") from e
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim != 4 or len(x) == 0 or not np.issubdtype(x.dtype, np.number):

@@ -437,6 +437,11 @@ def test_translate_names_the_shape_a_run_takes(tmp_path, monkeypatch, capsys):
         assert code == 2 and len(err.splitlines()) == 1, err
         assert said in err and "pix2pix run" in err and "(N, 28, 28) or (N, 1, 28, 28)" in err
         assert not (tmp_path / "y.npy").exists()
+    (tmp_path / "x.txt").write_text("0 0 0\n")               # not a .npy file
+    assert translate.main(["--run", str(out), "--input", str(tmp_path / "x.txt"),
+                           "--out", str(tmp_path / "y.npy")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "np.save" in err, err
     np.save(tmp_path / "x.npy", np.zeros((2, 28, 28), np.float32))
     assert translate.main(["--run", str(out), "--input", str(tmp_path / "x.npy"),
                            "--out", str(tmp_path / "y.npy")]) == 0
