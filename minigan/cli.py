@@ -11,6 +11,7 @@ A mistake the user can fix (a bad flag, a damaged file, a full disk) is one line
 on stderr and exit code 2; nothing in this module prints a traceback for them.
 """
 import argparse
+import difflib
 import errno
 import math
 import os
@@ -104,6 +105,26 @@ def one_line(error):
     """The first line of an exception's message (or its type's name)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def no_run(flag, path):
+    """The one line for a --run or --resume folder that holds no run, with the runs beside
+    it (a misspelt name is the usual cause) or, when there are none, what to give."""
+    parent = os.path.dirname(os.path.normpath(path)) or "."
+    try:
+        runs = sorted(name for name in os.listdir(parent)
+                      if os.path.isfile(os.path.join(parent, name, "checkpoint.npz")))
+    except OSError:
+        runs = []
+    close = difflib.get_close_matches(os.path.basename(os.path.normpath(path)), runs, n=1)
+    if close:
+        hint = f"did you mean {os.path.join(parent, close[0])}?"
+    elif runs:
+        listed = ", ".join(runs[:6]) + (", ..." if len(runs) > 6 else "")
+        hint = f"the runs in {os.path.join(parent, '')} are {listed}"
+    else:
+        hint = "give a folder that minigan.train wrote, such as runs/dcgan-mnist"
+    return f"{flag} {path}: no config.json and checkpoint.npz there; {hint}"
 
 
 def free_space(path):

@@ -6,6 +6,7 @@ on host arrays (this is an edge of the engine, where data leaves the device).
 import contextlib
 import json
 import os
+import re
 
 import numpy as np
 
@@ -13,6 +14,20 @@ from . import backend, metrics, viz
 
 N_METRIC_SAMPLES = 2500        # PacGAN's sample count for mode statistics
 N_PICTURE_SAMPLES = 64
+
+# Every file a run folder holds, by name: config.json (train.py), metrics.jsonl,
+# checkpoint.npz, losses.png and samples_NNNNNN.png / samples_final.png (here), the VAE's
+# reconstructions_ and manifold_ pictures (vae/report.py).  minigan.sample never writes
+# over one of them (tests/test_faults.py checks this list against a real run).
+RUN_FILE = re.compile(r"(config\.json|metrics\.jsonl|checkpoint\.npz|losses\.png"
+                      r"|(samples|reconstructions|manifold)_(\d{6}|final)\.png)")
+
+
+def is_run_file(path):
+    """Whether path names one of the files of a run, in a folder that holds a run."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return bool(RUN_FILE.fullmatch(name)) and any(
+        os.path.exists(os.path.join(folder, f)) for f in ("config.json", "checkpoint.npz"))
 
 
 def _metrics_path(run):

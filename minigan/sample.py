@@ -59,6 +59,10 @@ def _main(argv):
             raise cli.UsageError(f"--label must be in 0..{run.data.num_classes - 1}")
     shape = tuple(run.data.x.shape[1:])
     picture = args.out if ext.lower() == ".png" else stem + ".png"
+    for path in {args.out, picture}:
+        if report.is_run_file(path):
+            raise cli.UsageError(f"--out {args.out} would write over {path}, a file of the "
+                                 "run in that folder: choose another name or folder")
     folder = os.path.dirname(os.path.abspath(args.out))
     try:
         os.makedirs(folder, exist_ok=True)
@@ -91,7 +95,7 @@ def load_run(run_dir):
     config_path = os.path.join(run_dir, "config.json")
     checkpoint = os.path.join(run_dir, "checkpoint.npz")
     if not (os.path.exists(config_path) and os.path.exists(checkpoint)):
-        raise cli.UsageError(f"--run {run_dir}: no config.json and checkpoint.npz there")
+        raise cli.UsageError(cli.no_run("--run", run_dir))
     config = read_config(config_path)
     if config.get("model") in ("pix2pix", "cyclegan"):
         raise cli.UsageError(f"{run_dir} is a {config['model']} run, which translates images "

@@ -23,6 +23,7 @@ with ``--iterations 2N`` trains N more.
 import json
 import math
 import os
+import re
 import sys
 import time
 
@@ -345,7 +346,8 @@ def resume_config(args, saved, step):
                          "in a run; start a new run with another --out")
     if args.iterations is not None and args.iterations < step:
         raise UsageError(f"--iterations {args.iterations}: the run in {args.resume} is "
-                         f"already at step {step}")
+                         f"already at step {step}, and --iterations is the whole run's "
+                         f"length: give {step} or more")
     check_data_dir(args.data_dir)
     if args.data_dir is None and config.get("data_dir"):
         check_data_dir_still_there(config["data_dir"])
@@ -376,6 +378,28 @@ def _show(value):
 
 
 # ------------------------------------------------------------- the run folder
+
+def refuse_foreign_files(path):
+    """A new run writes config.json, metrics.jsonl, checkpoint.npz and pictures into
+    --out over any files of those names, so it starts only in a folder that is new,
+    empty, or minigan's own (a checkpoint, or a config.json that reads as a run's: the
+    caller refuses the one and starts the other over).  Anything else is the user's:
+    a one-line UsageError, before a file there is touched."""
+    try:
+        names = sorted(set(os.listdir(path)) - {RunFolder.LOCK})
+    except OSError:
+        return                          # no folder yet, or not one: prepare_out_dir says
+    if not names or "checkpoint.npz" in names:
+        return
+    try:
+        read_config(os.path.join(path, "config.json"))
+        return
+    except UsageError:
+        pass
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    raise UsageError(f"--out {path} holds files that are not a minigan run ({shown}), "
+                     "which a run would write over: choose a new or empty folder")
+
 
 def prepare_out_dir(path):
     """Create the run directory and prove it is writable, or say what is wrong."""
@@ -426,9 +450,13 @@ class RunFolder:
             os.close(self.fd)             # closing the file releases the lock
             self.fd = None
 
+    # the temporary names of serialization.save and write_json (".tmp-*") and of
+    # viz's pictures ("<name>.png.<pid>.tmp"); nothing else, so a user's file survives
+    ORPHAN = re.compile(r"^\.tmp-|\.png\.\d+\.tmp$")
+
     def remove_orphans(self):
         for name in sorted(os.listdir(self.path)):
-            if name.startswith(".tmp-") or name.endswith(".tmp"):  # serialization, viz
+            if self.ORPHAN.search(name):
                 os.remove(os.path.join(self.path, name))
                 print(f"minigan.train: removed {name}, left by a save that was killed",
                       file=sys.stderr)
@@ -722,6 +750,7 @@ def _start(args, stop):
     """A new run in --out (default runs/<model>-<dataset>)."""
     config = resolve_config(args)
     out = args.out or os.path.join("runs", f"{config['model']}-{config['dataset']}")
+    refuse_foreign_files(out)
     prepare_out_dir(out)
     with RunFolder(out):
         if os.path.exists(os.path.join(out, "checkpoint.npz")):
@@ -744,7 +773,7 @@ def _resume(args, stop):
     config_path = os.path.join(out, "config.json")
     checkpoint = os.path.join(out, "checkpoint.npz")
     if not os.path.exists(config_path) or not os.path.exists(checkpoint):
-        raise UsageError(f"--resume {out}: no config.json and checkpoint.npz there")
+        raise UsageError(cli.no_run("--resume", out))
     prepare_out_dir(out)
     with RunFolder(out):
         saved = read_config(config_path)

@@ -21,17 +21,21 @@ import sys
 import numpy as np
 
 from . import backend, gans
+from .data.superres import SCALE
 from .serialization import load
 from .train import read_config
-from .cli import Parser as _Parser, UsageError, one_line as _one_line, run_command
+from .cli import Parser as _Parser, UsageError, no_run as _no_run, one_line as _one_line, \
+    run_command
 
 
 def make_parser():
     p = _Parser(prog="python -m minigan.translate", description=__doc__.split("\n\n")[0])
     p.add_argument("--run", required=True, help="a run directory written by minigan.train")
-    p.add_argument("--input", required=True, help="images to translate, a .npy file")
+    p.add_argument("--input", required=True, help="images to translate, a .npy file: "
+                   "(N, 28, 28) or (N, 1, 28, 28) in [-1, 1] (srresnet, srgan: 7x7)")
     p.add_argument("--out", required=True, help="where to write the translations (.npy)")
-    p.add_argument("--direction", choices=("a2b", "b2a"), default="a2b")
+    p.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
+                   help="a2b (default) or b2a, CycleGAN's second generator")
     p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     return p
 
@@ -41,7 +45,7 @@ def load_model(run_dir):
     config_path = os.path.join(run_dir, "config.json")
     checkpoint = os.path.join(run_dir, "checkpoint.npz")
     if not (os.path.exists(config_path) and os.path.exists(checkpoint)):
-        raise UsageError(f"--run {run_dir}: no config.json and checkpoint.npz there")
+        raise UsageError(_no_run("--run", run_dir))
     config = read_config(config_path)     # the recipe's defaults for settings it predates
     paired = gans.img2img.TRANSLATION_MODELS
     if config.get("model") not in paired + gans.SR_MODELS + ("simgan",):
@@ -58,12 +62,20 @@ def load_model(run_dir):
     return model
 
 
+def trained_input(model_name):
+    """(C, H, W) of the images a run of this model was trained to translate: 7x7
+    low-resolution digits for super-resolution, 28x28 digits for the others."""
+    side = 28 // SCALE if model_name in gans.SR_MODELS else 28
+    return (1, side, side)
+
+
 def read_images(path):
     """A .npy file -> float32 (N, C, H, W) host array, or a one-line UsageError."""
     try:
         x = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read --input {path}: {_one_line(e)}") from e
+        raise UsageError(f"cannot read --input {path} as a .npy array (the file np.save "
+                         f"writes): {_one_line(e)}") from e
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim != 4 or len(x) == 0 or not np.issubdtype(x.dtype, np.number):
@@ -85,9 +97,20 @@ def _main(argv):
     backend.use(args.backend)
     model = load_model(args.run)
     x = read_images(args.input)
+    name = read_config(os.path.join(args.run, "config.json"))["model"]
+    want = trained_input(name)
+    # what the run was trained on, said in the user's terms; a generator's own error
+    # (a U-Net's skips that do not line up, a layer's channels) says it in the net's
+    hint = (f"this {name} run translates (N, {', '.join(map(str, want))}) images, the "
+            f"shape it was trained on: give --input as (N, {want[1]}, {want[2]}) or "
+            f"(N, {', '.join(map(str, want))})")
+    if x.shape[1] != want[0]:
+        raise UsageError(f"--input holds images of shape {x.shape[1:]}; {hint}")
     try:
         y = backend.to_numpy(model.translate(backend.asarray(x), args.direction))
     except ValueError as e:
+        if x.shape[1:] != want:
+            raise UsageError(f"--input holds images of shape {x.shape[1:]}; {hint}") from e
         raise UsageError(_one_line(e)) from e
     out = args.out if args.out.endswith(".npy") else args.out + ".npy"
     try:

@@ -1,8 +1,8 @@
 """The seed decks' comparison on the same digits: a VAE against DCGAN and the cGAN.
 
     python -m minigan.train --model vae --out runs/vae-mnist                # ~1 CPU-min
-    python -m minigan.train --model dcgan --out runs/dcgan-mnist            # ~6-8 CPU-min
-    python -m minigan.train --model cgan --arch conv --out runs/cgan-mnist  # ~6-8 CPU-min
+    python -m minigan.train --model dcgan --out runs/dcgan-mnist            # ~10 CPU-min
+    python -m minigan.train --model cgan --arch conv --out runs/cgan-mnist  # ~5 CPU-min
     python scripts/vae_vs_gans.py runs/vae-mnist runs/dcgan-mnist runs/cgan-mnist
 
 For each trained run it prints one row of a Markdown table:

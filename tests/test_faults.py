@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import sample, train
+from minigan import report, sample, train, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 INJECT = str(ROOT / "tests" / "faultinject.py")
@@ -387,10 +387,54 @@ def test_damaged_config_json(small_run, tmp_path, capsys, content):
            ["config.json", "damaged"])
 
 
+def test_a_new_run_writes_over_no_one_elses_files(tmp_path, small_run, capsys):
+    """--out at a folder of the user's own files is refused before anything there is
+    touched; an empty folder, or a run that died before its first checkpoint (its own
+    config.json), is started in; a resume removes only minigan's temporary files."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    files = {"config.json": '{"my": "settings"}', "metrics.jsonl": "my numbers\n",
+             "losses.png": "my plot", "report.tmp": "a draft"}
+    for name, text in files.items():
+        (mine / name).write_text(text)
+    _error(capsys, train.main([*TOY, "--iterations", "2", "--out", str(mine)]),
+           [f"--out {mine}", "not a minigan run", "config.json", "new or empty folder"])
+    assert {p.name: p.read_text() for p in mine.iterdir()} == files     # not even a .lock
+    (tmp_path / "empty").mkdir()
+    died = tmp_path / "died"
+    died.mkdir()
+    shutil.copy(small_run / "config.json", died / "config.json")
+    for out in ("empty", "died"):
+        assert train.main([*TOY, "--iterations", "2", "--out", str(tmp_path / out)]) == 0
+        assert step_of(tmp_path / out) == 2
+    orphans = [".tmp-k2j4.npz", ".tmp-config.json", "samples_final.png.4242.tmp"]
+    for name in [*orphans, "notes.tmp", "plot.2024.tmp"]:
+        (small_run / name).write_text("x")
+    assert train.main(["--resume", str(small_run), "--iterations", "5"]) == 0
+    err = capsys.readouterr().err
+    assert all(name in err and not (small_run / name).exists() for name in orphans)
+    assert (small_run / "notes.tmp").exists() and (small_run / "plot.2024.tmp").exists()
+
+
+def test_a_run_folder_that_is_not_there_names_the_runs_that_are(small_run, tmp_path, capsys):
+    """A misspelt --resume/--run: the nearest run beside it, else the runs there, else
+    what to give; the same line from all three commands."""
+    typo = str(tmp_path / "rnu")
+    commands = (lambda run: train.main(["--resume", run]),
+                lambda run: sample.main(["--run", run, "--out", str(tmp_path / "s.npy")]),
+                lambda run: translate.main(["--run", run, "--input", str(tmp_path / "x.npy"),
+                                            "--out", str(tmp_path / "y.npy")]))
+    for command in commands:
+        _error(capsys, command(typo), [typo, "no config.json", f"did you mean {small_run}?"])
+    _error(capsys, commands[0](str(tmp_path / "zzzz")), [f"the runs in {tmp_path}/ are run"])
+    _error(capsys, commands[1](str(tmp_path / "run" / "a" / "b")),
+           ["give a folder that minigan.train wrote"])
+
+
 def test_resume_rules(small_run, capsys):
     config = (small_run / "config.json").read_text()
     _error(capsys, train.main(["--resume", str(small_run), "--iterations", "1"]),
-           ["--iterations 1", "already at step 4"])
+           ["--iterations 1", "already at step 4", "give 4 or more"])
     _error(capsys, train.main(["--resume", str(small_run), "--batch-size", "7", "--seed", "9",
                                "--dataset", "grid", "--hidden", "8,8"]),
            ["--batch-size 7", "--seed 9", "--dataset grid", "cannot change"])
@@ -448,6 +492,22 @@ def test_sample_errors_and_large_n(small_run, tmp_path, capsys):
     gan = sample.load_run(str(small_run)).gan
     whole = mg.backend.to_numpy(gan.generate(5000, rng=mg.backend.default_rng(0)))
     np.testing.assert_allclose(b, whole, rtol=1e-5, atol=1e-6)
+
+
+def test_sample_writes_over_no_file_of_a_run(small_run, tmp_path, capsys):
+    """--out naming the run's checkpoint (or a picture landing on one of its pictures)
+    is refused and the run is unchanged; other names, in or out of a run folder, work."""
+    files = {p.name: p.read_bytes() for p in small_run.iterdir() if p.name != ".lock"}
+    assert {"config.json", "metrics.jsonl", "checkpoint.npz", "losses.png",
+            "samples_final.png"} <= files.keys()
+    assert all(report.RUN_FILE.fullmatch(name) for name in files)     # the list is whole
+    for out in ("checkpoint.npz", "losses.npy", "samples_final.png"):
+        _error(capsys, sample.main(["--run", str(small_run), "--out", str(small_run / out)]),
+               ["would write over", "a file of the run"])
+    assert {p.name: p.read_bytes() for p in small_run.iterdir() if p.name != ".lock"} == files
+    for out in (small_run / "mine.npz", tmp_path / "elsewhere" / "checkpoint.npz"):
+        assert sample.main(["--run", str(small_run), "--n", "3", "--out", str(out)]) == 0
+        assert np.load(out)["samples"].shape == (3, 2)
 
 
 @pytest.mark.both_backends

@@ -416,6 +416,38 @@ def test_sample_command_with_label(tmp_path, cgan_ring_run):
     assert proc.returncode == 2 and "0..7" in one_error_line(proc)
 
 
+def test_translate_names_the_shape_a_run_takes(tmp_path, monkeypatch, capsys):
+    """Images of another size or channel count than the run was trained on: one line
+    that names both shapes and what to give, not the U-Net's or a layer's complaint."""
+    from minigan import train as train_command, translate
+    monkeypatch.setenv("MINIGAN_OFFLINE", "1")
+    monkeypatch.setenv("MINIGAN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "p2p"
+    assert train_command.main(["--model", "pix2pix", "--dataset", "mnist-edges", "--width", "4",
+                               "--batch-size", "4", "--iterations", "1", "--no-progress",
+                               "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert translate.trained_input("srgan") == (1, 7, 7)         # 28x28 digits, 4x smaller
+    for shape, said in (((2, 32, 32), "(1, 32, 32)"), ((2, 2, 28, 28), "(2, 28, 28)"),
+                        ((2, 14, 14), "(1, 14, 14)")):
+        np.save(tmp_path / "x.npy", np.zeros(shape, np.float32))
+        code = translate.main(["--run", str(out), "--input", str(tmp_path / "x.npy"),
+                               "--out", str(tmp_path / "y.npy")])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.splitlines()) == 1, err
+        assert said in err and "pix2pix run" in err and "(N, 28, 28) or (N, 1, 28, 28)" in err
+        assert not (tmp_path / "y.npy").exists()
+    (tmp_path / "x.txt").write_text("0 0 0\n")               # not a .npy file
+    assert translate.main(["--run", str(out), "--input", str(tmp_path / "x.txt"),
+                           "--out", str(tmp_path / "y.npy")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "np.save" in err, err
+    np.save(tmp_path / "x.npy", np.zeros((2, 28, 28), np.float32))
+    assert translate.main(["--run", str(out), "--input", str(tmp_path / "x.npy"),
+                           "--out", str(tmp_path / "y.npy")]) == 0
+    assert np.load(tmp_path / "y.npy").shape == (2, 1, 28, 28)
+
+
 def test_a_labelled_picture_names_its_label():
     from minigan import report
     from minigan.data import load_dataset
