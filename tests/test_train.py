@@ -40,6 +40,17 @@ def train(cwd, *flags, check=True, timeout=TIMEOUT):
     return run(["minigan.train", "--no-progress", *flags], cwd, check, timeout)
 
 
+def sample_in_process(args, capsys):
+    """``minigan.sample.main(args)`` in this process: its exit code and output, like
+    ``run`` gives them.  The same entry point as ``python -m minigan.sample`` without a
+    new interpreter's imports; test_sample_command runs the command once for real."""
+    from minigan import sample
+    capsys.readouterr()
+    code = sample.main(args)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["minigan.sample", *args], code, out, err)
+
+
 def checkpoint_arrays(path):
     """Every array in a checkpoint, by key (parameters, buffers, optimiser moments)."""
     with np.load(path) as f:
@@ -55,13 +66,19 @@ def assert_same_checkpoints(run_a, run_b):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
+QUIET = ["--sample-every", "1000", "--checkpoint-every", "1000"]
+"""No pictures or scores before the last step: for the tests that do not look at them
+(a picture costs more than a toy step; test_looking_at_a_run_does_not_change_it shows
+that drawing them does not change a run)."""
+
+
 @pytest.fixture(scope="module")
 def gan_ring_run(tmp_path_factory):
-    """One short run (gan on the ring, seed 1, 3 steps) that several tests read; a test
-    that writes to a run takes a copy (``copy_run``)."""
+    """One short run (gan on the ring, seed 1, 3 steps, pictures and scores only at the
+    end) that several tests read; a test that writes to a run takes a copy (``copy_run``)."""
     cwd = tmp_path_factory.mktemp("shared")
     train(cwd, "--model", "gan", "--dataset", "ring", "--iterations", "3", "--seed", "1",
-          "--out", str(cwd / "gan-ring"))
+          *QUIET, "--out", str(cwd / "gan-ring"))
     return cwd / "gan-ring"
 
 
@@ -116,7 +133,7 @@ def test_knobs_reach_the_config_and_the_model(tmp_path):
     out = tmp_path / "run"
     train(tmp_path, "--model", "wgan", "--dataset", "ring", "--iterations", "2",
           "--batch-size", "16", "--lr-g", "0.001", "--lr-d", "0.002", "--latent-dim", "5",
-          "--n-critic", "3", "--clip", "0.05", "--seed", "7", "--out", str(out))
+          "--n-critic", "3", "--clip", "0.05", "--seed", "7", *QUIET, "--out", str(out))
     config = json.loads((out / "config.json").read_text())
     assert (config["lr_g"], config["lr_d"], config["latent_dim"], config["n_critic"],
             config["clip"], config["seed"]) == (0.001, 0.002, 5, 3, 0.05, 7)
@@ -132,7 +149,7 @@ def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
     out = tmp_path / "gp"
     train(tmp_path, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "4",
           "--gp-lambda", "3.5", "--hidden", "16,8", "--lr-decay", "linear", "--lr-d", "0.004",
-          "--out", str(out))
+          *QUIET, "--out", str(out))
     config = json.loads((out / "config.json").read_text())
     assert config["gp_lambda"] == 3.5 and config["lr_decay"] == "linear"
     state = mg.load(str(out / "checkpoint.npz"))
@@ -142,7 +159,7 @@ def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
     assert state["model"]["opt_d"]["lr"] == pytest.approx(0.004 * 0.25)
     out = tmp_path / "minimax"
     train(tmp_path, "--model", "gan", "--dataset", "gaussian", "--iterations", "2",
-          "--g-loss", "minimax", "--out", str(out))
+          "--g-loss", "minimax", *QUIET, "--out", str(out))
     assert json.loads((out / "config.json").read_text())["g_loss"] == "minimax"
 
 
@@ -150,7 +167,7 @@ def test_same_seed_same_run_other_seed_other_run(tmp_path, gan_ring_run):
     runs = {"a": checkpoint_arrays(gan_ring_run / "checkpoint.npz")}      # seed 1
     for name, seed in (("b", "1"), ("c", "2")):
         train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "3",
-              "--seed", seed, "--out", str(tmp_path / name))
+              "--seed", seed, *QUIET, "--out", str(tmp_path / name))
         runs[name] = checkpoint_arrays(tmp_path / name / "checkpoint.npz")
     key = "model/G/net.0.weight"
     np.testing.assert_array_equal(runs["a"][key], runs["b"][key])
@@ -215,7 +232,7 @@ def test_resume_is_bit_identical(tmp_path, model):
     The gan run is resumed from a config.json written the old way, with one
     "activation": it resumes exactly too, and the rewritten config.json names both."""
     common = ["--model", model, "--dataset", "ring", "--batch-size", "32", "--seed", "3",
-              "--lr-decay", "none"]
+              "--lr-decay", "none", *QUIET]
     train(tmp_path, *common, "--iterations", "6", "--out", str(tmp_path / "straight"))
     train(tmp_path, *common, "--iterations", "3", "--out", str(tmp_path / "split"))
     config_path = tmp_path / "split" / "config.json"
@@ -385,7 +402,9 @@ def test_offline_notice_once_per_run(tmp_path):
 
 # ---------------------------------------------------------------- sample
 
-def test_sample_command(tmp_path, gan_ring_run):
+def test_sample_command(tmp_path, gan_ring_run, capsys):
+    """The command in a subprocess once; the other outputs and the error through its
+    entry point in this process (sample_in_process)."""
     out = copy_run(gan_ring_run, tmp_path)
     run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "s.npy")],
         tmp_path)
@@ -393,26 +412,29 @@ def test_sample_command(tmp_path, gan_ring_run):
     assert x.shape == (10, 2) and x.dtype == np.float32
     assert (tmp_path / "s.png").stat().st_size > 0
     # the extension the user gave decides what is written, and the output says so
-    proc = run(["minigan.sample", "--run", str(out), "--n", "10", "--out",
-                str(tmp_path / "pic.png")], tmp_path)
+    proc = sample_in_process(["--run", str(out), "--n", "10", "--out",
+                              str(tmp_path / "pic.png")], capsys)
+    assert proc.returncode == 0
     assert sorted(p.name for p in tmp_path.glob("pic*")) == ["pic.png"]
     assert "pic.png" in proc.stdout
-    run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "z.npz")],
-        tmp_path)
+    proc = sample_in_process(["--run", str(out), "--n", "10", "--out",
+                              str(tmp_path / "z.npz")], capsys)
+    assert proc.returncode == 0
     with np.load(tmp_path / "z.npz") as f:
         assert f["samples"].shape == (10, 2)
-    proc = run(["minigan.sample", "--run", str(out), "--n", "3", "--label", "1",
-                "--out", str(tmp_path / "t.npy")], tmp_path, check=False)
+    proc = sample_in_process(["--run", str(out), "--n", "3", "--label", "1",
+                              "--out", str(tmp_path / "t.npy")], capsys)
     assert proc.returncode == 2 and "cgan" in one_error_line(proc)
 
 
-def test_sample_command_with_label(tmp_path, cgan_ring_run):
+def test_sample_command_with_label(tmp_path, cgan_ring_run, capsys):
     out = copy_run(cgan_ring_run, tmp_path)
-    run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "3",
-         "--out", str(tmp_path / "c3.npy")], tmp_path)
+    proc = sample_in_process(["--run", str(out), "--n", "5", "--label", "3",
+                              "--out", str(tmp_path / "c3.npy")], capsys)
+    assert proc.returncode == 0
     assert np.load(tmp_path / "c3.npy").shape == (5, 2)
-    proc = run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "8",
-                "--out", str(tmp_path / "x.npy")], tmp_path, check=False)
+    proc = sample_in_process(["--run", str(out), "--n", "5", "--label", "8",
+                              "--out", str(tmp_path / "x.npy")], capsys)
     assert proc.returncode == 2 and "0..7" in one_error_line(proc)
 
 
