@@ -4,6 +4,7 @@ Every flag is exercised through the real command; runs are a few iterations
 long, so these tests check plumbing, files and errors, not sample quality
 (see test_gan_quality.py for that).
 """
+import importlib
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -40,15 +42,20 @@ def train(cwd, *flags, check=True, timeout=TIMEOUT):
     return run(["minigan.train", "--no-progress", *flags], cwd, check, timeout)
 
 
-def sample_in_process(args, capsys):
-    """``minigan.sample.main(args)`` in this process: its exit code and output, like
-    ``run`` gives them.  The same entry point as ``python -m minigan.sample`` without a
-    new interpreter's imports; test_sample_command runs the command once for real."""
-    from minigan import sample
+def main_in_process(args, cwd, capsys, check=True):
+    """``python -m <args>`` through the module's ``main`` in this process, with the
+    environment ``run`` gives the child: its exit code and output, as ``run`` returns
+    them.  The same entry point without a new interpreter's imports (about a second),
+    for a command's further outputs and its refusals; each command also runs for real in
+    a subprocess (test_sample_command, the translation tests)."""
+    module = importlib.import_module(args[0])
     capsys.readouterr()
-    code = sample.main(args)
+    with mock.patch.dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"), MINIGAN_OFFLINE="1"):
+        code = module.main(args[1:])
     out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(["minigan.sample", *args], code, out, err)
+    if check and code != 0:
+        raise AssertionError(f"exit {code}\n{out}\n{err}")
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 def checkpoint_arrays(path):
@@ -404,7 +411,7 @@ def test_offline_notice_once_per_run(tmp_path):
 
 def test_sample_command(tmp_path, gan_ring_run, capsys):
     """The command in a subprocess once; the other outputs and the error through its
-    entry point in this process (sample_in_process)."""
+    entry point in this process (main_in_process)."""
     out = copy_run(gan_ring_run, tmp_path)
     run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "s.npy")],
         tmp_path)
@@ -412,29 +419,26 @@ def test_sample_command(tmp_path, gan_ring_run, capsys):
     assert x.shape == (10, 2) and x.dtype == np.float32
     assert (tmp_path / "s.png").stat().st_size > 0
     # the extension the user gave decides what is written, and the output says so
-    proc = sample_in_process(["--run", str(out), "--n", "10", "--out",
-                              str(tmp_path / "pic.png")], capsys)
-    assert proc.returncode == 0
+    proc = main_in_process(["minigan.sample", "--run", str(out), "--n", "10", "--out",
+                            str(tmp_path / "pic.png")], tmp_path, capsys)
     assert sorted(p.name for p in tmp_path.glob("pic*")) == ["pic.png"]
     assert "pic.png" in proc.stdout
-    proc = sample_in_process(["--run", str(out), "--n", "10", "--out",
-                              str(tmp_path / "z.npz")], capsys)
-    assert proc.returncode == 0
+    main_in_process(["minigan.sample", "--run", str(out), "--n", "10", "--out",
+                     str(tmp_path / "z.npz")], tmp_path, capsys)
     with np.load(tmp_path / "z.npz") as f:
         assert f["samples"].shape == (10, 2)
-    proc = sample_in_process(["--run", str(out), "--n", "3", "--label", "1",
-                              "--out", str(tmp_path / "t.npy")], capsys)
+    proc = main_in_process(["minigan.sample", "--run", str(out), "--n", "3", "--label", "1",
+                            "--out", str(tmp_path / "t.npy")], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and "cgan" in one_error_line(proc)
 
 
 def test_sample_command_with_label(tmp_path, cgan_ring_run, capsys):
     out = copy_run(cgan_ring_run, tmp_path)
-    proc = sample_in_process(["--run", str(out), "--n", "5", "--label", "3",
-                              "--out", str(tmp_path / "c3.npy")], capsys)
-    assert proc.returncode == 0
+    main_in_process(["minigan.sample", "--run", str(out), "--n", "5", "--label", "3",
+                     "--out", str(tmp_path / "c3.npy")], tmp_path, capsys)
     assert np.load(tmp_path / "c3.npy").shape == (5, 2)
-    proc = sample_in_process(["--run", str(out), "--n", "5", "--label", "8",
-                              "--out", str(tmp_path / "x.npy")], capsys)
+    proc = main_in_process(["minigan.sample", "--run", str(out), "--n", "5", "--label", "8",
+                            "--out", str(tmp_path / "x.npy")], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and "0..7" in one_error_line(proc)
 
 
