@@ -268,6 +268,7 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges, c
     (["--model", "pix2pix", "--dataset", "mnist-edges", "--objective", "gan"], "--objective"),
     (["--model", "cyclegan", "--dataset", "mnist-edges"], "needs unpaired data"),
 ])
-def test_bad_pairs_are_one_line_and_exit_2(tmp_path, flags, message):
-    proc = train(tmp_path, *flags, "--out", str(tmp_path / "r"), check=False)
+def test_bad_pairs_are_one_line_and_exit_2(tmp_path, capsys, flags, message):
+    proc = main_in_process(["minigan.train", "--no-progress", *flags, "--out",
+                            str(tmp_path / "r")], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and message in one_error_line(proc)

@@ -333,9 +333,9 @@ def test_command_writes_the_run_folder_resumes_exactly_and_samples(tmp_path, cap
     (["--model", "dcgan", "--beta", "2"], "--beta"),
     (["--model", "vae", "--beta", "-1"], "--beta"),
 ])
-def test_bad_vae_input_is_one_line_and_exit_2(tmp_path, flags, needle):
-    proc = train(tmp_path, *flags, "--iterations", "1", "--out", str(tmp_path / "r"),
-                 check=False)
+def test_bad_vae_input_is_one_line_and_exit_2(tmp_path, capsys, flags, needle):
+    proc = main_in_process(["minigan.train", "--no-progress", *flags, "--iterations", "1",
+                            "--out", str(tmp_path / "r")], tmp_path, capsys, check=False)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and needle in lines[0], proc.stderr
     assert not (tmp_path / "r" / "checkpoint.npz").exists()
