@@ -58,6 +58,12 @@ def main_in_process(args, cwd, capsys, check=True):
     return subprocess.CompletedProcess(args, code, out, err)
 
 
+def train_in_process(cwd, capsys, *flags, check=True):
+    """``train`` through minigan.train's main() in this process (main_in_process), for
+    tests that read what a run writes, not how a process behaves."""
+    return main_in_process(["minigan.train", "--no-progress", *flags], cwd, capsys, check)
+
+
 def checkpoint_arrays(path):
     """Every array in a checkpoint, by key (parameters, buffers, optimiser moments)."""
     with np.load(path) as f:
@@ -136,9 +142,9 @@ def test_toy_run_writes_every_output(tmp_path, model, dataset):
     assert scored == [2, 4]                  # at the checkpoint and at the end
 
 
-def test_knobs_reach_the_config_and_the_model(tmp_path):
+def test_knobs_reach_the_config_and_the_model(tmp_path, capsys):
     out = tmp_path / "run"
-    train(tmp_path, "--model", "wgan", "--dataset", "ring", "--iterations", "2",
+    train_in_process(tmp_path, capsys, "--model", "wgan", "--dataset", "ring", "--iterations", "2",
           "--batch-size", "16", "--lr-g", "0.001", "--lr-d", "0.002", "--latent-dim", "5",
           "--n-critic", "3", "--clip", "0.05", "--seed", "7", *QUIET, "--out", str(out))
     config = json.loads((out / "config.json").read_text())
@@ -152,9 +158,9 @@ def test_knobs_reach_the_config_and_the_model(tmp_path):
     assert max(np.abs(v).max() for v in critic) <= 0.05 + 1e-7   # clip reached the critic
 
 
-def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
+def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path, capsys):
     out = tmp_path / "gp"
-    train(tmp_path, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "4",
+    train_in_process(tmp_path, capsys, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "4",
           "--gp-lambda", "3.5", "--hidden", "16,8", "--lr-decay", "linear", "--lr-d", "0.004",
           *QUIET, "--out", str(out))
     config = json.loads((out / "config.json").read_text())
@@ -165,15 +171,17 @@ def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
     # the last of 4 steps ran at lr_d * (1 - 3/4), and the optimiser saved it
     assert state["model"]["opt_d"]["lr"] == pytest.approx(0.004 * 0.25)
     out = tmp_path / "minimax"
-    train(tmp_path, "--model", "gan", "--dataset", "gaussian", "--iterations", "2",
+    train_in_process(tmp_path, capsys, "--model", "gan", "--dataset", "gaussian", "--iterations", "2",
           "--g-loss", "minimax", *QUIET, "--out", str(out))
     assert json.loads((out / "config.json").read_text())["g_loss"] == "minimax"
 
 
-def test_same_seed_same_run_other_seed_other_run(tmp_path, gan_ring_run):
+def test_same_seed_same_run_other_seed_other_run(tmp_path, gan_ring_run, capsys):
+    """Run a (the shared run) in a subprocess, b and c in this process, after whatever
+    the tests before them left in it."""
     runs = {"a": checkpoint_arrays(gan_ring_run / "checkpoint.npz")}      # seed 1
     for name, seed in (("b", "1"), ("c", "2")):
-        train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "3",
+        train_in_process(tmp_path, capsys, "--model", "gan", "--dataset", "ring", "--iterations", "3",
               "--seed", seed, *QUIET, "--out", str(tmp_path / name))
         runs[name] = checkpoint_arrays(tmp_path / name / "checkpoint.npz")
     key = "model/G/net.0.weight"
@@ -256,11 +264,11 @@ def test_resume_is_bit_identical(tmp_path, model):
     assert steps == sorted(steps) and steps[-1] == 6
 
 
-def test_looking_at_a_run_does_not_change_it(tmp_path, cgan_ring_run):
-    """Pictures and scores draw their own noise: sampling every step or never (the
-    shared run) gives the same parameters (and so resuming, which scores at other
-    steps, is exact)."""
-    train(tmp_path, *CGAN_RING, "--sample-every", "1", "--checkpoint-every", "1",
+def test_looking_at_a_run_does_not_change_it(tmp_path, cgan_ring_run, capsys):
+    """Pictures and scores draw their own noise: sampling every step (here, in this
+    process) or never (the shared run, in a subprocess) gives the same parameters (and
+    so resuming, which scores at other steps, is exact)."""
+    train_in_process(tmp_path, capsys, *CGAN_RING, "--sample-every", "1", "--checkpoint-every", "1",
           "--out", str(tmp_path / "often"))
     assert_same_checkpoints(tmp_path / "often", cgan_ring_run)
 
@@ -388,13 +396,13 @@ def test_help_lists_recipes_and_every_default():
     ("wgan", ("gp_lambda", "g_loss", "betas"), ("clip", "hidden")),
     ("wgan-gp", ("clip", "g_loss"), ("gp_lambda", "betas")),
 ])
-def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, gan_ring_run, model,
-                                                            absent, present):
+def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, gan_ring_run, capsys,
+                                                            model, absent, present):
     """(The gan case reads the shared run.)  Every MLP run records both activations."""
     out = gan_ring_run
     if model != "gan":
         out = tmp_path / "r"
-        train(tmp_path, "--model", model, "--dataset", "ring", "--hidden", "8",
+        train_in_process(tmp_path, capsys, "--model", model, "--dataset", "ring", "--hidden", "8",
               "--iterations", "1", "--out", str(out))
     present += ("g_activation", "d_activation", "hidden")
     config = json.loads((out / "config.json").read_text())
