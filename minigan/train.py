@@ -32,7 +32,6 @@ import numpy
 from . import backend, cli, gans, vae
 from .cli import EXIT_BAD_INPUT, UsageError, run_command  # noqa: F401  (public names)
 from .data import DATASETS, KINDS, BatchIterator, DataError, load_dataset
-from .image_metrics import fid_floor_note
 from .serialization import CheckpointError, load, save
 
 try:
@@ -694,6 +693,7 @@ def train(run, progress=True, stop=None):
     summary = ", ".join(f"{k} {v:.4g}" for k, v in {**last, **scores}.items()
                         if isinstance(v, (int, float)))
     if any("fid" in k for k in scores):           # a score means little without its floor
+        from .image_metrics import fid_floor_note  # here: scipy.linalg costs a toy run 0.2 s
         summary += f" (FID: {fid_floor_note()})"
     print(f"done: {run.step} steps in {run.out}; {summary}")
     return 0

@@ -11,7 +11,7 @@ from minigan.autograd import Tensor
 from minigan.gans import img2img
 from minigan.gans.cyclegan import (ImagePool, ResidualBlock, ResnetGenerator, lsgan_d,
                                    lsgan_g)
-from test_train import checkpoint_arrays, run, train
+from test_train import checkpoint_arrays, main_in_process, run, train
 
 
 def test_image_pool_follows_its_rule():
@@ -107,7 +107,7 @@ FAST = ["--model", "cyclegan", "--dataset", "mnist-thickness", "--width", "4",
         "--batch-size", "4", "--seed", "1", "--checkpoint-every", "100", "--sample-every", "100"]
 
 
-def test_command_resumes_exactly_with_the_pool_and_translates_both_ways(tmp_path):
+def test_command_resumes_exactly_with_the_pool_and_translates_both_ways(tmp_path, capsys):
     # "full" was the default before eq. 3 (cycle) became it: a run made then records
     # "objective": "full" in config.json and must resume as full, identity term and
     # all, not switch to today's default; the straight run gives --objective full,
@@ -128,19 +128,23 @@ def test_command_resumes_exactly_with_the_pool_and_translates_both_ways(tmp_path
     assert after and all("loss_identity" in r for r in after)
     x = np.tanh(np.random.default_rng(0).standard_normal((3, 28, 28))).astype("float32")
     np.save(tmp_path / "x.npy", x)
+    translate = ["minigan.translate", "--run", str(tmp_path / "straight"), "--input",
+                 str(tmp_path / "x.npy"), "--out"]
+    run([*translate, str(tmp_path / "a2b.npy"), "--direction", "a2b"], tmp_path)
+    main_in_process([*translate, str(tmp_path / "b2a.npy"), "--direction", "b2a"], tmp_path,
+                    capsys)                       # the same entry point, in this process
     for direction in ("a2b", "b2a"):
-        run(["minigan.translate", "--run", str(tmp_path / "straight"), "--input",
-             str(tmp_path / "x.npy"), "--out", str(tmp_path / f"{direction}.npy"),
-             "--direction", direction], tmp_path)
         assert np.load(tmp_path / f"{direction}.npy").shape == (3, 1, 28, 28)
     assert not np.array_equal(np.load(tmp_path / "a2b.npy"), np.load(tmp_path / "b2a.npy"))
 
 
-def test_default_objective_is_eq3_without_the_identity_term(tmp_path):
+def test_default_objective_is_eq3_without_the_identity_term(tmp_path, capsys):
     """The default trains the paper's eq. (3): both cycle losses logged, no identity
-    loss (the README's Table 4 marks this row as the default)."""
+    loss (the README's Table 4 marks this row as the default).  Through main() in this
+    process: the run is read, not watched (the test above runs the command)."""
     out = tmp_path / "default"
-    train(tmp_path, *FAST, "--iterations", "1", "--log-every", "1", "--out", str(out))
+    main_in_process(["minigan.train", "--no-progress", *FAST, "--iterations", "1",
+                     "--log-every", "1", "--out", str(out)], tmp_path, capsys)
     assert json.loads((out / "config.json").read_text())["objective"] == "cycle"
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     losses = [r for r in rows if "loss_g" in r]

@@ -14,7 +14,7 @@ from minigan.data import translation
 from minigan.gans import img2img
 from minigan.gans.pix2pix import PatchDiscriminator, UNetGenerator, receptive_field
 from minigan import translation_scores
-from test_train import checkpoint_arrays, one_error_line, run, train
+from test_train import checkpoint_arrays, main_in_process, one_error_line, run, train
 
 
 def bundled(name):
@@ -235,11 +235,15 @@ FAST = ["--model", "pix2pix", "--dataset", "mnist-edges", "--width", "4", "--bat
         "--seed", "1", "--checkpoint-every", "100", "--sample-every", "100"]   # score at the end
 
 
-def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
+def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges, capsys):
+    """The trainings and one translation run in subprocesses; the refusals (which stop
+    before any work) through the commands' main() in this process (main_in_process)."""
     fast = [*FAST, "--patch", "8"]                # a non-default D, kept on resume
     train(tmp_path, *fast, "--iterations", "4", "--out", str(tmp_path / "straight"))
     train(tmp_path, *fast, "--iterations", "2", "--out", str(tmp_path / "split"))
-    proc = train(tmp_path, "--resume", str(tmp_path / "split"), "--patch", "16", check=False)
+    proc = main_in_process(["minigan.train", "--no-progress", "--resume",
+                            str(tmp_path / "split"), "--patch", "16"], tmp_path, capsys,
+                           check=False)
     assert proc.returncode == 2 and "--patch 16 (the run has 8)" in one_error_line(proc)
     train(tmp_path, "--resume", str(tmp_path / "split"), "--iterations", "4", "--patch", "8")
     a = checkpoint_arrays(tmp_path / "straight" / "checkpoint.npz")
@@ -270,10 +274,10 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
                            "no config.json")):
         full = ["minigan.translate", "--run", str(out), "--out",
                 str(tmp_path / "o.npy"), *args]
-        proc = run(full, tmp_path, check=False)
+        proc = main_in_process(full, tmp_path, capsys, check=False)
         assert proc.returncode == 2 and message in one_error_line(proc)
-    proc = run(["minigan.sample", "--run", str(out), "--out", str(tmp_path / "s.npy")],
-               tmp_path, check=False)
+    proc = main_in_process(["minigan.sample", "--run", str(out), "--out",
+                            str(tmp_path / "s.npy")], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and "minigan.translate" in one_error_line(proc)
 
 
@@ -283,6 +287,7 @@ def test_command_trains_scores_resumes_exactly_and_translates(tmp_path, edges):
     (["--model", "pix2pix", "--dataset", "mnist-edges", "--objective", "gan"], "--objective"),
     (["--model", "cyclegan", "--dataset", "mnist-edges"], "needs unpaired data"),
 ])
-def test_bad_pairs_are_one_line_and_exit_2(tmp_path, flags, message):
-    proc = train(tmp_path, *flags, "--out", str(tmp_path / "r"), check=False)
+def test_bad_pairs_are_one_line_and_exit_2(tmp_path, capsys, flags, message):
+    proc = main_in_process(["minigan.train", "--no-progress", *flags, "--out",
+                            str(tmp_path / "r")], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and message in one_error_line(proc)

@@ -15,6 +15,7 @@ from minigan.gans import SRGenerator
 from minigan.data import load_dataset
 from minigan.data.superres import (area_downsample, bicubic_matrix, bicubic_upsample,
                                    keys_kernel)
+from test_train import main_in_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -173,7 +174,7 @@ def run(args, cwd, check=True):
     return proc
 
 
-def test_srresnet_then_srgan_from_the_command_line(tmp_path):
+def test_srresnet_then_srgan_from_the_command_line(tmp_path, capsys):
     pre = tmp_path / "pre"
     run(["--model", "srresnet", "--dataset", "mnist-sr", "--iterations", "1", "--out",
          str(pre)], tmp_path)
@@ -188,8 +189,9 @@ def test_srresnet_then_srgan_from_the_command_line(tmp_path):
     assert {"loss_d", "content", "adversarial", "psnr"} <= set(
         k for line in open(gan / "metrics.jsonl") for k in json.loads(line))
     # the content and adversarial weights define the experiment: a resume cannot change them
-    proc = run(["--resume", str(gan), "--adv-weight", "0.01", "--iterations", "2"], tmp_path,
-               check=False)
+    proc = main_in_process(["minigan.train", "--no-progress", "--resume", str(gan),
+                            "--adv-weight", "0.01", "--iterations", "2"], tmp_path, capsys,
+                           check=False)
     assert proc.returncode == 2 and "--adv-weight 0.01" in proc.stderr, proc.stderr
     # minigan.translate super-resolves with the run's generator, read from its checkpoint
     low = np.random.default_rng(0).uniform(-1, 1, (3, 1, 7, 7)).astype("float32")
@@ -207,8 +209,7 @@ def test_srresnet_then_srgan_from_the_command_line(tmp_path):
     with mg.no_grad():
         expected = G(mg.tensor(low)).data
     np.testing.assert_allclose(np.load(tmp_path / "high.npy"), expected, rtol=1e-6, atol=1e-6)
-    proc = subprocess.run(command + ["--direction", "b2a"], cwd=tmp_path, env=env, text=True,
-                          capture_output=True, timeout=300)
+    proc = main_in_process([*command[2:], "--direction", "b2a"], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and "one way" in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
@@ -219,8 +220,9 @@ def test_srresnet_then_srgan_from_the_command_line(tmp_path):
      "no checkpoint.npz"),
     (["--model", "srresnet", "--dataset", "mnist-sr", "--pretrained", "x"], "is for --model srgan"),
 ])
-def test_bad_sr_input_is_one_line_and_exit_2(tmp_path, flags, message):
-    proc = run(flags + ["--out", str(tmp_path / "r")], tmp_path, check=False)
+def test_bad_sr_input_is_one_line_and_exit_2(tmp_path, capsys, flags, message):
+    proc = main_in_process(["minigan.train", "--no-progress", *flags, "--out",
+                            str(tmp_path / "r")], tmp_path, capsys, check=False)
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], proc.stderr

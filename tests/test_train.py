@@ -4,6 +4,7 @@ Every flag is exercised through the real command; runs are a few iterations
 long, so these tests check plumbing, files and errors, not sample quality
 (see test_gan_quality.py for that).
 """
+import importlib
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -40,6 +42,28 @@ def train(cwd, *flags, check=True, timeout=TIMEOUT):
     return run(["minigan.train", "--no-progress", *flags], cwd, check, timeout)
 
 
+def main_in_process(args, cwd, capsys, check=True):
+    """``python -m <args>`` through the module's ``main`` in this process, with the
+    environment ``run`` gives the child: its exit code and output, as ``run`` returns
+    them.  The same entry point without a new interpreter's imports (about a second),
+    for a command's further outputs and its refusals; each command also runs for real in
+    a subprocess (test_sample_command, the translation tests)."""
+    module = importlib.import_module(args[0])
+    capsys.readouterr()
+    with mock.patch.dict(os.environ, MINIGAN_CACHE=str(cwd / "cache"), MINIGAN_OFFLINE="1"):
+        code = module.main(args[1:])
+    out, err = capsys.readouterr()
+    if check and code != 0:
+        raise AssertionError(f"exit {code}\n{out}\n{err}")
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
+def train_in_process(cwd, capsys, *flags, check=True):
+    """``train`` through minigan.train's main() in this process (main_in_process), for
+    tests that read what a run writes, not how a process behaves."""
+    return main_in_process(["minigan.train", "--no-progress", *flags], cwd, capsys, check)
+
+
 def checkpoint_arrays(path):
     """Every array in a checkpoint, by key (parameters, buffers, optimiser moments)."""
     with np.load(path) as f:
@@ -55,13 +79,19 @@ def assert_same_checkpoints(run_a, run_b):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
+QUIET = ["--sample-every", "1000", "--checkpoint-every", "1000"]
+"""No pictures or scores before the last step: for the tests that do not look at them
+(a picture costs more than a toy step; test_looking_at_a_run_does_not_change_it shows
+that drawing them does not change a run)."""
+
+
 @pytest.fixture(scope="module")
 def gan_ring_run(tmp_path_factory):
-    """One short run (gan on the ring, seed 1, 3 steps) that several tests read; a test
-    that writes to a run takes a copy (``copy_run``)."""
+    """One short run (gan on the ring, seed 1, 3 steps, pictures and scores only at the
+    end) that several tests read; a test that writes to a run takes a copy (``copy_run``)."""
     cwd = tmp_path_factory.mktemp("shared")
     train(cwd, "--model", "gan", "--dataset", "ring", "--iterations", "3", "--seed", "1",
-          "--out", str(cwd / "gan-ring"))
+          *QUIET, "--out", str(cwd / "gan-ring"))
     return cwd / "gan-ring"
 
 
@@ -112,11 +142,11 @@ def test_toy_run_writes_every_output(tmp_path, model, dataset):
     assert scored == [2, 4]                  # at the checkpoint and at the end
 
 
-def test_knobs_reach_the_config_and_the_model(tmp_path):
+def test_knobs_reach_the_config_and_the_model(tmp_path, capsys):
     out = tmp_path / "run"
-    train(tmp_path, "--model", "wgan", "--dataset", "ring", "--iterations", "2",
+    train_in_process(tmp_path, capsys, "--model", "wgan", "--dataset", "ring", "--iterations", "2",
           "--batch-size", "16", "--lr-g", "0.001", "--lr-d", "0.002", "--latent-dim", "5",
-          "--n-critic", "3", "--clip", "0.05", "--seed", "7", "--out", str(out))
+          "--n-critic", "3", "--clip", "0.05", "--seed", "7", *QUIET, "--out", str(out))
     config = json.loads((out / "config.json").read_text())
     assert (config["lr_g"], config["lr_d"], config["latent_dim"], config["n_critic"],
             config["clip"], config["seed"]) == (0.001, 0.002, 5, 3, 0.05, 7)
@@ -128,11 +158,11 @@ def test_knobs_reach_the_config_and_the_model(tmp_path):
     assert max(np.abs(v).max() for v in critic) <= 0.05 + 1e-7   # clip reached the critic
 
 
-def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
+def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path, capsys):
     out = tmp_path / "gp"
-    train(tmp_path, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "4",
+    train_in_process(tmp_path, capsys, "--model", "wgan-gp", "--dataset", "ring", "--iterations", "4",
           "--gp-lambda", "3.5", "--hidden", "16,8", "--lr-decay", "linear", "--lr-d", "0.004",
-          "--out", str(out))
+          *QUIET, "--out", str(out))
     config = json.loads((out / "config.json").read_text())
     assert config["gp_lambda"] == 3.5 and config["lr_decay"] == "linear"
     state = mg.load(str(out / "checkpoint.npz"))
@@ -141,16 +171,18 @@ def test_gp_lambda_hidden_and_lr_decay_flags(tmp_path):
     # the last of 4 steps ran at lr_d * (1 - 3/4), and the optimiser saved it
     assert state["model"]["opt_d"]["lr"] == pytest.approx(0.004 * 0.25)
     out = tmp_path / "minimax"
-    train(tmp_path, "--model", "gan", "--dataset", "gaussian", "--iterations", "2",
-          "--g-loss", "minimax", "--out", str(out))
+    train_in_process(tmp_path, capsys, "--model", "gan", "--dataset", "gaussian", "--iterations", "2",
+          "--g-loss", "minimax", *QUIET, "--out", str(out))
     assert json.loads((out / "config.json").read_text())["g_loss"] == "minimax"
 
 
-def test_same_seed_same_run_other_seed_other_run(tmp_path, gan_ring_run):
+def test_same_seed_same_run_other_seed_other_run(tmp_path, gan_ring_run, capsys):
+    """Run a (the shared run) in a subprocess, b and c in this process, after whatever
+    the tests before them left in it."""
     runs = {"a": checkpoint_arrays(gan_ring_run / "checkpoint.npz")}      # seed 1
     for name, seed in (("b", "1"), ("c", "2")):
-        train(tmp_path, "--model", "gan", "--dataset", "ring", "--iterations", "3",
-              "--seed", seed, "--out", str(tmp_path / name))
+        train_in_process(tmp_path, capsys, "--model", "gan", "--dataset", "ring", "--iterations", "3",
+              "--seed", seed, *QUIET, "--out", str(tmp_path / name))
         runs[name] = checkpoint_arrays(tmp_path / name / "checkpoint.npz")
     key = "model/G/net.0.weight"
     np.testing.assert_array_equal(runs["a"][key], runs["b"][key])
@@ -215,7 +247,7 @@ def test_resume_is_bit_identical(tmp_path, model):
     The gan run is resumed from a config.json written the old way, with one
     "activation": it resumes exactly too, and the rewritten config.json names both."""
     common = ["--model", model, "--dataset", "ring", "--batch-size", "32", "--seed", "3",
-              "--lr-decay", "none"]
+              "--lr-decay", "none", *QUIET]
     train(tmp_path, *common, "--iterations", "6", "--out", str(tmp_path / "straight"))
     train(tmp_path, *common, "--iterations", "3", "--out", str(tmp_path / "split"))
     config_path = tmp_path / "split" / "config.json"
@@ -232,11 +264,11 @@ def test_resume_is_bit_identical(tmp_path, model):
     assert steps == sorted(steps) and steps[-1] == 6
 
 
-def test_looking_at_a_run_does_not_change_it(tmp_path, cgan_ring_run):
-    """Pictures and scores draw their own noise: sampling every step or never (the
-    shared run) gives the same parameters (and so resuming, which scores at other
-    steps, is exact)."""
-    train(tmp_path, *CGAN_RING, "--sample-every", "1", "--checkpoint-every", "1",
+def test_looking_at_a_run_does_not_change_it(tmp_path, cgan_ring_run, capsys):
+    """Pictures and scores draw their own noise: sampling every step (here, in this
+    process) or never (the shared run, in a subprocess) gives the same parameters (and
+    so resuming, which scores at other steps, is exact)."""
+    train_in_process(tmp_path, capsys, *CGAN_RING, "--sample-every", "1", "--checkpoint-every", "1",
           "--out", str(tmp_path / "often"))
     assert_same_checkpoints(tmp_path / "often", cgan_ring_run)
 
@@ -298,8 +330,12 @@ def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     (["--model", "gan", "--dataset", "ring", "--arch", "conv"], "needs images"),
     (["--backend", "cupy"], "cupy"),
 ])
-def test_bad_input_is_one_line_and_exit_2(tmp_path, flags, message):
-    proc = train(tmp_path, *flags, "--out", str(tmp_path / "r"), check=False)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, flags, message):
+    """Through main() in this process (main_in_process; the refusals below run the
+    command for real), except --backend cupy, which would train where CuPy works."""
+    args = ["minigan.train", "--no-progress", *flags, "--out", str(tmp_path / "r")]
+    proc = run(args, tmp_path, check=False) if "--backend" in flags else \
+        main_in_process(args, tmp_path, capsys, check=False)
     if flags == ["--backend", "cupy"] and proc.returncode == 0:
         pytest.skip("a GPU with CuPy is present")
     assert proc.returncode == 2
@@ -360,13 +396,13 @@ def test_help_lists_recipes_and_every_default():
     ("wgan", ("gp_lambda", "g_loss", "betas"), ("clip", "hidden")),
     ("wgan-gp", ("clip", "g_loss"), ("gp_lambda", "betas")),
 ])
-def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, gan_ring_run, model,
-                                                            absent, present):
+def test_config_json_holds_only_the_settings_the_model_uses(tmp_path, gan_ring_run, capsys,
+                                                            model, absent, present):
     """(The gan case reads the shared run.)  Every MLP run records both activations."""
     out = gan_ring_run
     if model != "gan":
         out = tmp_path / "r"
-        train(tmp_path, "--model", model, "--dataset", "ring", "--hidden", "8",
+        train_in_process(tmp_path, capsys, "--model", model, "--dataset", "ring", "--hidden", "8",
               "--iterations", "1", "--out", str(out))
     present += ("g_activation", "d_activation", "hidden")
     config = json.loads((out / "config.json").read_text())
@@ -385,7 +421,9 @@ def test_offline_notice_once_per_run(tmp_path):
 
 # ---------------------------------------------------------------- sample
 
-def test_sample_command(tmp_path, gan_ring_run):
+def test_sample_command(tmp_path, gan_ring_run, capsys):
+    """The command in a subprocess once; the other outputs and the error through its
+    entry point in this process (main_in_process)."""
     out = copy_run(gan_ring_run, tmp_path)
     run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "s.npy")],
         tmp_path)
@@ -393,26 +431,26 @@ def test_sample_command(tmp_path, gan_ring_run):
     assert x.shape == (10, 2) and x.dtype == np.float32
     assert (tmp_path / "s.png").stat().st_size > 0
     # the extension the user gave decides what is written, and the output says so
-    proc = run(["minigan.sample", "--run", str(out), "--n", "10", "--out",
-                str(tmp_path / "pic.png")], tmp_path)
+    proc = main_in_process(["minigan.sample", "--run", str(out), "--n", "10", "--out",
+                            str(tmp_path / "pic.png")], tmp_path, capsys)
     assert sorted(p.name for p in tmp_path.glob("pic*")) == ["pic.png"]
     assert "pic.png" in proc.stdout
-    run(["minigan.sample", "--run", str(out), "--n", "10", "--out", str(tmp_path / "z.npz")],
-        tmp_path)
+    main_in_process(["minigan.sample", "--run", str(out), "--n", "10", "--out",
+                     str(tmp_path / "z.npz")], tmp_path, capsys)
     with np.load(tmp_path / "z.npz") as f:
         assert f["samples"].shape == (10, 2)
-    proc = run(["minigan.sample", "--run", str(out), "--n", "3", "--label", "1",
-                "--out", str(tmp_path / "t.npy")], tmp_path, check=False)
+    proc = main_in_process(["minigan.sample", "--run", str(out), "--n", "3", "--label", "1",
+                            "--out", str(tmp_path / "t.npy")], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and "cgan" in one_error_line(proc)
 
 
-def test_sample_command_with_label(tmp_path, cgan_ring_run):
+def test_sample_command_with_label(tmp_path, cgan_ring_run, capsys):
     out = copy_run(cgan_ring_run, tmp_path)
-    run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "3",
-         "--out", str(tmp_path / "c3.npy")], tmp_path)
+    main_in_process(["minigan.sample", "--run", str(out), "--n", "5", "--label", "3",
+                     "--out", str(tmp_path / "c3.npy")], tmp_path, capsys)
     assert np.load(tmp_path / "c3.npy").shape == (5, 2)
-    proc = run(["minigan.sample", "--run", str(out), "--n", "5", "--label", "8",
-                "--out", str(tmp_path / "x.npy")], tmp_path, check=False)
+    proc = main_in_process(["minigan.sample", "--run", str(out), "--n", "5", "--label", "8",
+                            "--out", str(tmp_path / "x.npy")], tmp_path, capsys, check=False)
     assert proc.returncode == 2 and "0..7" in one_error_line(proc)
 
 

@@ -15,6 +15,7 @@ from scipy import integrate, special, stats
 import minigan as mg
 from minigan import nn, vae
 from minigan.data import BatchIterator, load_dataset
+from test_train import main_in_process
 
 # The VAE's functions' derivatives and invariants (1st and 2nd order against central
 # differences, dtype kept, no mutation, no aliasing) are checked with every other
@@ -289,7 +290,7 @@ def arrays(path):
         return {k: f[k] for k in f.files}
 
 
-def test_command_writes_the_run_folder_resumes_exactly_and_samples(tmp_path):
+def test_command_writes_the_run_folder_resumes_exactly_and_samples(tmp_path, capsys):
     common = ["--model", "vae", "--batch-size", "32", "--latent-dim", "2", "--iw-samples", "4",
               "--seed", "3"]
     straight = tmp_path / "straight"
@@ -319,8 +320,8 @@ def test_command_writes_the_run_folder_resumes_exactly_and_samples(tmp_path):
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
-    proc = run(["minigan.sample", "--run", str(split), "--n", "6", "--out",
-                str(tmp_path / "s.npy")], tmp_path)
+    main_in_process(["minigan.sample", "--run", str(split), "--n", "6", "--out",
+                     str(tmp_path / "s.npy")], tmp_path, capsys)     # the command's main()
     x = np.load(tmp_path / "s.npy")
     assert x.shape == (6, 1, 28, 28) and -1 <= x.min() and x.max() <= 1
     assert (tmp_path / "s.png").stat().st_size > 0
@@ -332,9 +333,9 @@ def test_command_writes_the_run_folder_resumes_exactly_and_samples(tmp_path):
     (["--model", "dcgan", "--beta", "2"], "--beta"),
     (["--model", "vae", "--beta", "-1"], "--beta"),
 ])
-def test_bad_vae_input_is_one_line_and_exit_2(tmp_path, flags, needle):
-    proc = train(tmp_path, *flags, "--iterations", "1", "--out", str(tmp_path / "r"),
-                 check=False)
+def test_bad_vae_input_is_one_line_and_exit_2(tmp_path, capsys, flags, needle):
+    proc = main_in_process(["minigan.train", "--no-progress", *flags, "--iterations", "1",
+                            "--out", str(tmp_path / "r")], tmp_path, capsys, check=False)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and needle in lines[0], proc.stderr
     assert not (tmp_path / "r" / "checkpoint.npz").exists()
