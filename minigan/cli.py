@@ -107,7 +107,16 @@ def one_line(error):
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def no_run(flag, path):
+def run_files(flag, path):
+    """(config.json, checkpoint.npz) of the run in ``path``, named by ``flag`` (--run or
+    --resume); a folder without both is a one-line UsageError (``_no_run``)."""
+    config, checkpoint = os.path.join(path, "config.json"), os.path.join(path, "checkpoint.npz")
+    if not (os.path.exists(config) and os.path.exists(checkpoint)):
+        raise UsageError(_no_run(flag, path))
+    return config, checkpoint
+
+
+def _no_run(flag, path):
     """The one line for a --run or --resume folder that holds no run, with the runs beside
     it (a misspelt name is the usual cause) or, when there are none, what to give."""
     parent = os.path.dirname(os.path.normpath(path)) or "."

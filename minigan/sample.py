@@ -92,10 +92,7 @@ def _main(argv):
 
 def load_run(run_dir):
     """The run in ``run_dir`` with its checkpoint loaded (refused if not finite)."""
-    config_path = os.path.join(run_dir, "config.json")
-    checkpoint = os.path.join(run_dir, "checkpoint.npz")
-    if not (os.path.exists(config_path) and os.path.exists(checkpoint)):
-        raise cli.UsageError(cli.no_run("--run", run_dir))
+    config_path, checkpoint = cli.run_files("--run", run_dir)
     config = read_config(config_path)
     if config.get("model") in ("pix2pix", "cyclegan"):
         raise cli.UsageError(f"{run_dir} is a {config['model']} run, which translates images "

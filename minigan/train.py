@@ -770,10 +770,7 @@ def _start(args, stop):
 def _resume(args, stop):
     """Reload config.json and checkpoint.npz from the run directory and continue."""
     out = args.resume
-    config_path = os.path.join(out, "config.json")
-    checkpoint = os.path.join(out, "checkpoint.npz")
-    if not os.path.exists(config_path) or not os.path.exists(checkpoint):
-        raise UsageError(cli.no_run("--resume", out))
+    config_path, checkpoint = cli.run_files("--resume", out)
     prepare_out_dir(out)
     with RunFolder(out):
         saved = read_config(config_path)

@@ -24,8 +24,8 @@ from . import backend, gans
 from .data.superres import SCALE
 from .serialization import load
 from .train import read_config
-from .cli import Parser as _Parser, UsageError, no_run as _no_run, one_line as _one_line, \
-    run_command
+from .cli import Parser as _Parser, UsageError, one_line as _one_line, run_command, \
+    run_files as _run_files
 
 
 def make_parser():
@@ -42,10 +42,7 @@ def make_parser():
 
 def load_model(run_dir):
     """The model of a run directory, with the weights of its last checkpoint."""
-    config_path = os.path.join(run_dir, "config.json")
-    checkpoint = os.path.join(run_dir, "checkpoint.npz")
-    if not (os.path.exists(config_path) and os.path.exists(checkpoint)):
-        raise UsageError(_no_run("--run", run_dir))
+    config_path, checkpoint = _run_files("--run", run_dir)
     config = read_config(config_path)     # the recipe's defaults for settings it predates
     paired = gans.img2img.TRANSLATION_MODELS
     if config.get("model") not in paired + gans.SR_MODELS + ("simgan",):
