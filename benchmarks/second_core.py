@@ -19,7 +19,8 @@ fresh subprocesses, alternating, so that the variables OpenBLAS reads when it lo
    thread in each of two Python threads (the product's columns split in halves).
 4. ``handoff``: what handing half of a job to a second Python thread costs: a round trip
    of ``ThreadPoolExecutor.submit(...).result()`` with nothing to do, and ``a += b`` on
-   an array of DCGAN's (64, 128, 7, 7) activations (1.6 MB) in one and in two threads.
+   an array of DCGAN's (64, 128, 7, 7) activations (1.6 MB, in conv_fast's (C, H, W, N)
+   memory) in one thread and split over channels between two.
 """
 import os
 import statistics
@@ -101,11 +102,13 @@ def handoff():
     import numpy as np
     from concurrent.futures import ThreadPoolExecutor
     pool = ThreadPoolExecutor(1)
-    a, b = np.ones((64, 128, 7, 7), np.float32), np.ones((64, 128, 7, 7), np.float32)
+    # (C, H, W, N) memory, as conv_fast lays activations out: each half of the channels
+    # is one contiguous block
+    a, b = np.ones((128, 7, 7, 64), np.float32), np.ones((128, 7, 7, 64), np.float32)
 
     def two():
-        f = pool.submit(a[:, 64:].__iadd__, b[:, 64:])
-        a[:, :64] += b[:, :64]
+        f = pool.submit(a[64:].__iadd__, b[64:])
+        a[:64] += b[:64]
         f.result()
 
     def one():
