@@ -217,9 +217,9 @@ class Conv2d(Function):
         gy'[o, q + (i', j')] for every pixel q of x, gy' being gy padded by KH - 1 - p.
         The weight gradient gw[o, c, i, j] = sum_a gy[o, a] x_p[c, a + (i, j)], with
         q = a + (i, j) - p, is sum_q x[c, q] gy'[o, q + (KH - 1 - i, KW - 1 - j)]: the
-        same columns times x's (C, H*W*N) matrix, read with the kernel flipped.  Conv2dGradW unfolds x
-        instead, a second copy as large (SimGAN's 16-channel layers: 4.7 against 6.0
-        ms, benchmarks/README.md).
+        same columns times x's (C, H*W*N) matrix, read with the kernel flipped.
+        Conv2dGradW unfolds x instead, a second copy as large (SimGAN's 16-channel
+        layers: 4.7 against 6.0 ms, benchmarks/README.md).
         """
         o, c, kh, kw = w.shape
         (h, wd), n = x.shape[2:], x.shape[0]
@@ -351,7 +351,6 @@ class ConvTranspose2d(Function):
         if b is not None:
             y += b[:, None]
         return _chwn_view(y.reshape((c_out,) + self.out_hw + (n,)))
-
 
     def backward(self, gy, needs):
         x, w = self.inputs[:2]
