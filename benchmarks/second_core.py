@@ -28,19 +28,16 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ab_train import per_call  # noqa: E402
+
 PAIRS = 5
 
 
 def timed(fn, calls=20, rounds=9):
     """Median wall ms per call of fn over ``rounds`` rounds of ``calls`` calls."""
     fn()
-    per = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        per.append((time.perf_counter() - t) / calls * 1e3)
-    return statistics.median(per)
+    return 1e3 * statistics.median(per_call(fn, calls, time.perf_counter) for _ in range(rounds))
 
 
 def adds(split):
